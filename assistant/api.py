@@ -1,0 +1,136 @@
+"""The public Python API: an :class:`Assistant` holding one index and model, and ``ask``/``check``.
+
+Every surface (CLI, web chat, MCP server, LangChain tools, eval harness) is a
+thin shell over an ``Assistant``; it loads the index and embedder once and is
+safe to share across threads for reads.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from assistant.answer.extractive import extractive_answer, score_sentences
+from assistant.answer.citations import make_citation
+from assistant.index.embedder import Embedder, get_embedder
+from assistant.index.ingest import IngestReport, ingest
+from assistant.index.retriever import Filters, GuidanceRetriever, HybridRetriever
+from assistant.index.snapshot import IndexSnapshot
+from assistant.results import Answer, Citation, Critique
+from assistant.settings import Settings, load_settings
+
+MAX_QUESTION_CHARS = 2000
+
+
+class Assistant:
+    """Questions answered from the guidance and drafts checked against it.
+
+    Example::
+
+        from assistant import Assistant
+        a = Assistant()                      # settings from config file and environment
+        a.ingest()                           # once: builds the index from guidance_corpus/
+        print(a.ask("Within what time should a serious case review be completed?").text)
+        print(a.check(open("draft.txt").read()).verdict.summary)
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or load_settings()
+        self._lock = threading.Lock()
+
+    # -- shared parts, loaded on first use ---------------------------------
+    @cached_property
+    def embedder(self) -> Embedder:
+        return get_embedder(self.settings.embedder)
+
+    @cached_property
+    def snapshot(self) -> IndexSnapshot:
+        return IndexSnapshot(self.settings)
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        return HybridRetriever(self.snapshot, self.settings.retrieval, self.embedder)
+
+    def langchain_retriever(self, k: int | None = None, filters: Filters | None = None) -> GuidanceRetriever:
+        return GuidanceRetriever(retriever=self.retriever, k=k or self.settings.retrieval.k, filters=filters)
+
+    def reload(self) -> None:
+        """Forget the loaded index (after an ingest) so the next call sees the new generation."""
+        for name in ("snapshot", "retriever"):
+            self.__dict__.pop(name, None)
+
+    # -- the flows ----------------------------------------------------------
+    def ingest(self, paths: list[Path] | None = None, remove: list[str] | None = None, rebuild: bool = False, progress: Any = None) -> IngestReport:
+        report = ingest(self.settings, paths, remove, rebuild, progress)
+        self.reload()
+        return report
+
+    def ask(self, question: str, filters: Filters | None = None, k: int | None = None) -> Answer:
+        """Answer ``question`` from the guidance, every claim cited, or abstain."""
+        question = validate_question(question)
+        query_vector = self.embedder.embed([question])[0]
+        hits = self.retriever.search(question, k=k, filters=filters, query_vector=query_vector)
+        answer = extractive_answer(question, query_vector, hits, self.snapshot, self.embedder, self.settings.answer)
+        if self.settings.model.name != "none" and self.settings.model.answer_mode != "extractive":
+            from assistant.answer.generated import generated_answer
+
+            answer = generated_answer(question, hits, self.snapshot, self.embedder, self.settings, fallback=answer)
+        return answer
+
+    def guidance_for(self, query: str, doc_ids: list[str]) -> list[Citation]:
+        """The best sentence of the named documents for ``query``, as a verified citation (for critique findings)."""
+        filters = Filters(doc_ids=tuple(doc_ids)) if doc_ids else None
+        vector = self.embedder.embed([query])[0]
+        hits = self.retriever.search(query, k=3, filters=filters, query_vector=vector)
+        scored, _ = score_sentences(query, vector, hits, self.embedder)
+        if not scored:
+            return []
+        best = max(scored, key=lambda s: s.score)
+        citation = make_citation(self.snapshot, 1, best.hit.chunk_id, best.text)
+        return [citation] if citation else []
+
+    def check(self, text: str, profile: str | None = None) -> Critique:
+        """Check a draft against a profile of findings.yaml; the draft stays in memory."""
+        from assistant.critique.draft import read_draft_text
+        from assistant.critique.engine import check_draft
+
+        text = read_draft_text(text, self.settings.critique.max_draft_chars)
+        try:
+            lookup = self.guidance_for if self.snapshot is not None else None
+        except Exception:  # noqa: BLE001 - no index yet: findings come without guidance citations
+            lookup = None
+        return check_draft(text, profile or self.settings.critique.profile, self.settings, self.embedder, lookup)
+
+
+def validate_question(question: str) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise ValueError("the question is empty: ask something about the guidance, e.g. 'Who should write the overview report?'")
+    question = " ".join(question.split())
+    if len(question) > MAX_QUESTION_CHARS:
+        raise ValueError(f"the question is {len(question)} characters; keep it under {MAX_QUESTION_CHARS} (to check a draft, use `casereview check`)")
+    return question
+
+
+_DEFAULT: dict[str, Assistant] = {}
+_DEFAULT_LOCK = threading.Lock()
+
+
+def _default(settings: Settings | None) -> Assistant:
+    settings = settings or load_settings()
+    key = settings.model_dump_json()
+    with _DEFAULT_LOCK:
+        if key not in _DEFAULT:
+            _DEFAULT[key] = Assistant(settings)
+        return _DEFAULT[key]
+
+
+def ask(question: str, settings: Settings | None = None) -> Answer:
+    """Answer a question from the guidance (see :meth:`Assistant.ask`)."""
+    return _default(settings).ask(question)
+
+
+def check(text: str, profile: str | None = None, settings: Settings | None = None) -> Critique:
+    """Check a draft (see :meth:`Assistant.check`)."""
+    return _default(settings).check(text, profile)

@@ -1,0 +1,1 @@
+"""Guidance documents in: loading, clutter removal, structure, chunks."""

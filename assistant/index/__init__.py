@@ -1,0 +1,1 @@
+"""The guidance index: embedder, Chroma store, BM25, hybrid retrieval, ingestion."""

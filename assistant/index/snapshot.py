@@ -1,0 +1,82 @@
+"""A read-only view of the current index generation, loaded once per process.
+
+Holds every chunk's text, metadata and embedding in memory (a guidance corpus
+is thousands of chunks, a few MB), which BM25, de-duplication, filters and
+sentence selection all need; dense search still goes to Chroma.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from assistant.index.bm25 import BM25Index
+from assistant.index.store import DocRecord, StoreError, current_generation, list_generations, open_client
+from assistant.results import Location
+from assistant.settings import Settings
+
+
+@dataclass
+class StoredChunk:
+    chunk_id: str
+    doc_id: str
+    title: str
+    kind: str
+    edition: str
+    is_summary: bool
+    text: str
+    location: Location
+    source_note: str
+
+
+class IndexSnapshot:
+    """The chunks of one complete generation, with BM25 and embeddings ready."""
+
+    def __init__(self, settings: Settings, client: Any | None = None) -> None:
+        self.settings = settings
+        self.client = client or open_client(settings)
+        key = settings.index_key()
+        gen = current_generation(self.client, key)
+        if gen is None:
+            others = list_generations(self.client, key)
+            hint = " An earlier ingest was interrupted." if others else ""
+            raise StoreError(f"no index built for these settings yet.{hint} Run `casereview ingest` first.")
+        self.generation = gen
+        self.docs: dict[str, DocRecord] = gen.docs
+        self.collection = self.client.get_collection(gen.name, embedding_function=None)
+        got = self.collection.get(include=["documents", "metadatas", "embeddings"])
+        self.chunks: list[StoredChunk] = [_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        emb = got["embeddings"]
+        self.embeddings = np.asarray(emb, dtype=np.float32) if emb is not None and len(emb) else np.zeros((0, 384), np.float32)
+        self.row = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        self.bm25 = BM25Index([f"{c.title} {' '.join(c.location.heading_path)} {c.text}" for c in self.chunks])
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+
+def _stored(chunk_id: str, text: str, meta: dict[str, Any]) -> StoredChunk:
+    try:
+        headings = json.loads(meta.get("heading_path", "[]"))
+    except ValueError:
+        headings = []
+    return StoredChunk(
+        chunk_id=chunk_id,
+        doc_id=str(meta.get("doc_id", "")),
+        title=str(meta.get("title", "")),
+        kind=str(meta.get("kind", "")),
+        edition=str(meta.get("edition", "")),
+        is_summary=bool(meta.get("is_summary", False)),
+        text=text,
+        location=Location(
+            heading_path=headings,
+            paragraph=meta.get("paragraph") or None,
+            page=int(meta.get("page") or 0) or None,
+            char_start=int(meta.get("char_start", 0)),
+            char_end=int(meta.get("char_end", 0)),
+        ),
+        source_note=str(meta.get("source_note", "")),
+    )
