@@ -84,7 +84,7 @@ class Assistant:
         filters = Filters(doc_ids=tuple(doc_ids)) if doc_ids else None
         vector = self.embedder.embed([query])[0]
         hits = self.retriever.search(query, k=3, filters=filters, query_vector=vector)
-        scored, _ = score_sentences(query, vector, hits, self.embedder)
+        scored, _ = score_sentences(query, vector, hits, self.embedder, self.snapshot)
         if not scored:
             return []
         best = max(scored, key=lambda s: s.score)

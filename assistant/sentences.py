@@ -35,10 +35,6 @@ def split_sentences(text: str, base: int = 0) -> list[Sentence]:
             word = re.search(r"([A-Za-z.]+)\.$", text[start:match.start() + 1])
             if word and word.group(1).lower().rstrip(".") in _ABBREV:
                 continue
-            # a decimal or paragraph number like 8.38 or a single initial "A."
-            nxt = text[end:end + 2]
-            if word and len(word.group(1)) == 1 and word.group(1).isupper() and nxt[:1] == " " and nxt[1:2].isupper():
-                continue
         _emit(text, start, end, base, out)
         start = end
     _emit(text, start, len(text), base, out)

@@ -74,7 +74,7 @@ class RetrievalSettings(_Section):
 class AnswerSettings(_Section):
     max_sentences: int = Field(3, ge=1, le=10, description="Sentences quoted in an extractive answer.")
     abstain_below: float = Field(
-        0.38,
+        0.30,
         ge=0.0,
         le=1.0,
         description="Abstain when the best sentence's support score is below this (calibrated on evals/ask-*.yaml; see docs/architecture.md).",

@@ -1,13 +1,17 @@
 """The extractive answer: the guidance's own best sentences, each quoted and cited.
 
 Works with no generative model. Sentences of the retrieved passages are
-scored against the question by embedding similarity and by shared content
-words (acronyms expanded); the answer quotes the best few. When even the best
-falls below the calibrated threshold the answer abstains and cites nothing.
+scored against the question by embedding similarity and by IDF-weighted
+shared content words (acronyms expanded), with a small penalty for lower
+retrieval rank; the answer quotes the best few, keeping the best sentence's
+context (the sentence after it, or the list a lead-in introduces). It
+abstains, citing nothing, when the best score is below the calibrated
+threshold or the question names something the corpus never mentions.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,22 +19,26 @@ import numpy as np
 from assistant.answer.citations import make_citation
 from assistant.index.embedder import Embedder
 from assistant.index.snapshot import IndexSnapshot
-from assistant.lexical import content_terms
+from assistant.lexical import acronyms, content_terms
 from assistant.results import Answer, Citation, RetrievedChunk
 from assistant.sentences import split_sentences
 from assistant.settings import AnswerSettings
 
 ABSTAIN_TEXT = "The guidance in this corpus does not say. No passage answers this question closely enough to quote, so nothing is cited."
-DENSE_WEIGHT = 0.65
-LEXICAL_WEIGHT = 0.35
+DENSE_WEIGHT = 0.5
+LEXICAL_WEIGHT = 0.5
+RANK_PENALTY = 0.02
 MIN_SENTENCE_CHARS = 25
-RUNNER_UP_RATIO = 0.88
 SAME_SENTENCE = 0.9
+MAX_LIST_ITEMS = 8
+_PROPER = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})*)")
 
 
 @dataclass
 class ScoredSentence:
     hit: RetrievedChunk
+    rank: int
+    index: int  # position among the chunk's sentences
     text: str
     start: int
     dense: float
@@ -38,27 +46,51 @@ class ScoredSentence:
     score: float
 
 
-def score_sentences(question: str, query_vector: np.ndarray, hits: list[RetrievedChunk], embedder: Embedder) -> tuple[list[ScoredSentence], np.ndarray]:
+def _chunk_sentences(hit: RetrievedChunk) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    for sent in split_sentences(hit.text):
+        text = sent.text.lstrip("-•*\u2013 ").strip()
+        out.append((text, hit.text.find(text, sent.start)))
+    return out
+
+
+def score_sentences(question: str, query_vector: np.ndarray, hits: list[RetrievedChunk], embedder: Embedder, snapshot: IndexSnapshot) -> tuple[list[ScoredSentence], np.ndarray]:
     """Every usable sentence of the hits, scored against the question; and their embeddings."""
     q_terms = content_terms(question)
-    candidates: list[tuple[RetrievedChunk, str, int]] = []
-    for hit in hits:
-        for sent in split_sentences(hit.text):
-            text = sent.text.lstrip("-•* ").strip()
-            if len(text) < MIN_SENTENCE_CHARS:
-                continue
-            candidates.append((hit, text, hit.text.find(text, sent.start)))
+    weight = sum(snapshot.idf(t) for t in q_terms) or 1.0
+    candidates: list[tuple[int, RetrievedChunk, int, str, int]] = []
+    for rank, hit in enumerate(hits):
+        for index, (text, start) in enumerate(_chunk_sentences(hit)):
+            if len(text) >= MIN_SENTENCE_CHARS and start >= 0:
+                candidates.append((rank, hit, index, text, start))
     if not candidates:
         return [], np.zeros((0, 1), np.float32)
-    heads = [" ".join(h.location.heading_path[-1:]) for h, _, _ in candidates]
-    vectors = embedder.embed([f"{head}: {text}" if head else text for head, (_, text, _) in zip(heads, candidates)])
+    heads = [" ".join(hit.location.heading_path[-1:]) for _, hit, _, _, _ in candidates]
+    vectors = embedder.embed([f"{head}: {c[3]}" if head else c[3] for head, c in zip(heads, candidates)])
     dense = vectors @ query_vector
     scored: list[ScoredSentence] = []
-    for (hit, text, start), head, d in zip(candidates, heads, dense):
-        terms = content_terms(f"{head} {text}")
-        lexical = len(q_terms & terms) / len(q_terms) if q_terms else 0.0
-        scored.append(ScoredSentence(hit, text, start, float(d), lexical, DENSE_WEIGHT * float(d) + LEXICAL_WEIGHT * lexical))
+    for (rank, hit, index, text, start), d in zip(candidates, dense):
+        lexical = sum(snapshot.idf(t) for t in q_terms & content_terms(text)) / weight
+        score = DENSE_WEIGHT * float(d) + LEXICAL_WEIGHT * lexical - RANK_PENALTY * rank
+        scored.append(ScoredSentence(hit, rank, index, text, start, float(d), lexical, score))
     return scored, vectors
+
+
+def unknown_names(question: str, snapshot: IndexSnapshot) -> list[str]:
+    """Capitalised names in the question (not its first word) that the corpus never mentions: Wales, Scotland, ..."""
+    known = snapshot.vocabulary
+    table = {k.lower() for k in acronyms()}
+    out: list[str] = []
+    for match in _PROPER.finditer(question.strip()):
+        words = match.group(1).split()
+        if all(w.lower() not in known and w.lower() not in table for w in words):
+            out.append(match.group(1))
+    return out
+
+
+def _abstain(question: str, hits: list[RetrievedChunk], reason: str = "") -> Answer:
+    text = ABSTAIN_TEXT if not reason else f"The guidance in this corpus does not say: {reason}. Nothing is cited."
+    return Answer(question=question, text=text, abstained=True, retrieval=hits)
 
 
 def extractive_answer(
@@ -69,31 +101,54 @@ def extractive_answer(
     embedder: Embedder,
     settings: AnswerSettings,
 ) -> Answer:
-    scored, vectors = score_sentences(question, query_vector, hits, embedder)
+    missing = unknown_names(question, snapshot)
+    if missing:
+        return _abstain(question, hits, f"it never mentions {', '.join(missing)}")
+    scored, vectors = score_sentences(question, query_vector, hits, embedder, snapshot)
     order = sorted(range(len(scored)), key=lambda i: -scored[i].score)
     if not order or scored[order[0]].score < settings.abstain_below:
-        return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, retrieval=hits)
-    best = scored[order[0]].score
+        return _abstain(question, hits)
     chosen: list[int] = []
     for i in order:
-        if len(chosen) >= settings.max_sentences:
-            break
-        s = scored[i]
-        if chosen and (s.score < best * RUNNER_UP_RATIO or s.score < settings.abstain_below):
+        if len(chosen) >= settings.max_sentences or scored[i].score < settings.abstain_below:
             break
         if any(float(vectors[i] @ vectors[j]) >= SAME_SENTENCE for j in chosen):
             continue
         chosen.append(i)
+    quotes = _with_context(scored[chosen[0]], [scored[i] for i in chosen[1:]])
     citations: list[Citation] = []
     parts: list[str] = []
-    for key, i in enumerate(chosen, start=1):
-        s = scored[i]
-        citation = make_citation(snapshot, key, s.hit.chunk_id, s.text)
+    for chunk_id, quote in quotes:
+        citation = make_citation(snapshot, len(citations) + 1, chunk_id, quote)
         if citation is None:  # cannot happen for text cut from the chunk; never cite what is not there
             continue
         citations.append(citation)
         prefix = "(summary) " if citation.is_summary else ""
-        parts.append(f"{prefix}{s.text} [{citation.key}]")
+        parts.append(f"{prefix}{quote} [{citation.key}]")
     if not citations:
-        return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, retrieval=hits)
+        return _abstain(question, hits)
     return Answer(question=question, text="\n".join(parts), citations=citations, retrieval=hits, mode="extractive")
+
+
+def _with_context(best: ScoredSentence, others: list[ScoredSentence]) -> list[tuple[str, str]]:
+    """(chunk id, quote) pairs: the best sentence with what follows it, then the runners-up.
+
+    The best sentence's quote runs on to the next sentence of its chunk, or
+    through the list items a lead-in ending in ':' introduces, so an answer
+    like 'It calls for:' is never quoted without its list.
+    """
+    sentences = _chunk_sentences(best.hit)
+    last = best.index
+    if best.text.rstrip().endswith(":"):
+        while last + 1 < len(sentences) and last - best.index < MAX_LIST_ITEMS:
+            last += 1
+    elif best.index + 1 < len(sentences):
+        last = best.index + 1
+    end_text, end_start = sentences[last]
+    quote = best.hit.text[best.start:end_start + len(end_text)] if end_start >= best.start else best.text
+    out = [(best.hit.chunk_id, quote)]
+    covered = {(best.hit.chunk_id, i) for i in range(best.index, last + 1)}
+    for s in others:
+        if (s.hit.chunk_id, s.index) not in covered:
+            out.append((s.hit.chunk_id, s.text))
+    return out

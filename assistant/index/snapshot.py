@@ -8,7 +8,10 @@ sentence selection all need; dense search still goes to Chroma.
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -56,6 +59,29 @@ class IndexSnapshot:
 
     def __len__(self) -> int:
         return len(self.chunks)
+
+    @cached_property
+    def term_idf(self) -> dict[str, float]:
+        """Inverse document frequency of each stemmed content term over the chunks."""
+        from assistant.lexical import content_terms
+
+        df: dict[str, int] = {}
+        for chunk in self.chunks:
+            for term in content_terms(f"{chunk.text} {' '.join(chunk.location.heading_path)}"):
+                df[term] = df.get(term, 0) + 1
+        n = len(self.chunks)
+        return {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+
+    def idf(self, term: str) -> float:
+        return self.term_idf.get(term, math.log((len(self.chunks) + 1) / 0.5))
+
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """Every word (lower case) that appears in the corpus, titles and headings included."""
+        words: set[str] = set()
+        for chunk in self.chunks:
+            words.update(w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'’]+", f"{chunk.title} {' '.join(chunk.location.heading_path)} {chunk.text}"))
+        return frozenset(words)
 
 
 def _stored(chunk_id: str, text: str, meta: dict[str, Any]) -> StoredChunk:
