@@ -120,8 +120,8 @@ class GuidanceRetriever(BaseRetriever):
 
     Example::
 
-        from assistant import open_assistant
-        retriever = open_assistant().retriever.as_langchain()
+        from assistant import Assistant
+        retriever = Assistant().langchain_retriever(k=3)
         docs = retriever.invoke("When must a serious case review be completed?")
     """
 
