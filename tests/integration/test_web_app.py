@@ -1,0 +1,238 @@
+"""The web chat without a browser: helpers, the Blocks app, and its API per session (gradio_client)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import filelock
+import pytest
+
+from assistant.api import Assistant
+from assistant.results import Critique, DraftSpan, ElementResult, IssueInstance, IssueResult, Verdict
+from assistant.settings import load_settings
+from assistant.web import views
+from assistant.web.app import EXAMPLES_DIR, contextualise, create_app, model_status, split_chat_draft
+
+WEAK = (EXAMPLES_DIR / "weak-executive-summary.md").read_text(encoding="utf-8")
+STRONG = (EXAMPLES_DIR / "strong-executive-summary.md").read_text(encoding="utf-8")
+
+
+def shared_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One test index for the whole pytest session, built by whichever module asks first."""
+    root = tmp_path_factory.getbasetemp().parent if tmp_path_factory.getbasetemp().name.startswith("popen-") else tmp_path_factory.getbasetemp()
+    data = root / "casereview-web-index"
+    with filelock.FileLock(str(data) + ".lock"):
+        if not (data / ".built").exists():
+            Assistant(load_settings(data_dir=data)).ingest()
+            (data / ".built").write_text("ok")
+    return data
+
+
+def exported(result: object) -> Path:
+    """The local path of a file output, whatever shape gradio_client gives it (path, update dict, tuple)."""
+    if isinstance(result, (list, tuple)):
+        result = result[0]
+    if isinstance(result, dict):
+        result = result.get("value", result)
+        if isinstance(result, dict):
+            result = result.get("path") or result.get("name")
+    return Path(str(result))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    return Assistant(load_settings(data_dir=shared_index(tmp_path_factory)))
+
+
+@pytest.fixture(scope="module")
+def server(assistant: Assistant):
+    from assistant.web.app import launch
+
+    demo, url = launch(assistant, port=free_port(), prevent_thread_lock=True, quiet=True)
+    yield url
+    demo.close()
+
+
+# ---------------------------------------------------------------- pure helpers
+
+
+def _critique(text: str) -> Critique:
+    name = text.index("Jayden")
+    fam = text.index("His mother's partner")
+    return Critique(
+        profile="scr-executive-summary",
+        verdict=Verdict(present=1, partial=0, missing=1, issues=1),
+        elements=[
+            ElementResult(id="intro-circumstances", label="Introduction", status="present", confidence=0.9, evidence=[DraftSpan(start=name, end=fam - 1, text=text[name : fam - 1])]),
+            ElementResult(id="family-involvement", label="Family involvement", status="missing", confidence=0.8, expectation="The extent to which the family took part."),
+        ],
+        issues=[IssueResult(id="privacy-identifiers", label="Identifying details", confidence=0.9, instances=[IssueInstance(span=DraftSpan(start=name, end=name + 6, text="Jayden"), why="a name", suggestion="use Child A")])],
+    )
+
+
+def test_highlight_puts_problem_inside_evidence_and_escapes() -> None:
+    text = "<b>x</b>\n" + WEAK
+    html = views.highlighted_draft_html(text, _critique(text))
+    assert '<mark class="cr-problem" data-issue="privacy-identifiers"' in html
+    assert ">Jayden</mark>" in html
+    assert 'data-element="intro-circumstances"' in html
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_findings_and_checklist_name_missing_family_involvement() -> None:
+    c = _critique(WEAK)
+    assert 'data-finding="missing:family-involvement"' in views.findings_html(c)
+    assert 'data-element="family-involvement"' in views.checklist_html(c)
+    assert "missing: family involvement" in views.critique_chat_markdown(c)
+
+
+def test_follow_up_questions_keep_context() -> None:
+    assert contextualise("Who chairs it?", "What is a serious case review?") == "What is a serious case review? Who chairs it?"
+    assert contextualise("Within what time should a serious case review be completed?", "Who writes the overview report?") == "Within what time should a serious case review be completed?"
+    assert contextualise("and the executive summary?", None) == "and the executive summary?"
+
+
+def test_a_pasted_draft_in_the_chat_is_checked() -> None:
+    is_check, draft = split_chat_draft("Is my summary missing anything?\n" + WEAK, "")
+    assert is_check and draft.startswith("# Executive summary") and "missing anything" not in draft
+    assert split_chat_draft("is my summary missing anything?", STRONG) == (True, STRONG)
+    assert split_chat_draft("Who writes the overview report?", STRONG) == (False, "")
+
+
+def test_model_status_warns_for_remote_endpoints() -> None:
+    local = load_settings(data_dir=Path("/nonexistent"))
+    assert model_status(local) == (model_status(local)[0], False)
+    remote = load_settings(data_dir=Path("/nonexistent"), model={"name": "openai:gpt-4o-mini", "allow_remote": True})
+    text, is_remote = model_status(remote)
+    assert is_remote and "remote endpoint" in text
+    ollama = load_settings(data_dir=Path("/nonexistent"), model={"name": "ollama:llama3", "base_url": "http://127.0.0.1:11434"})
+    assert model_status(ollama)[1] is False
+
+
+# ---------------------------------------------------------------- the app
+
+
+def test_create_app_is_separate_from_launch(assistant: Assistant) -> None:
+    import gradio as gr
+
+    demo = create_app(assistant)
+    assert isinstance(demo, gr.Blocks)
+    assert demo.analytics_enabled is False
+
+
+def test_server_binds_loopback_only(server: str) -> None:
+    assert server.startswith("http://127.0.0.1:")
+
+
+def test_check_endpoint_reports_missing_family_involvement(server: str) -> None:
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    checklist, draft_html, findings = client.predict(WEAK, "scr-executive-summary", api_name="/check_draft")[:3]
+    assert 'data-finding="missing:family-involvement"' in findings
+    assert 'class="cr-problem" data-issue="privacy-identifiers"' in draft_html and ">Jayden</mark>" in draft_html
+    assert 'cr-status-missing" data-element="family-involvement"' in checklist
+
+
+def test_sessions_do_not_see_each_other(server: str) -> None:
+    """Two sessions check different drafts and ask different things; each export holds only its own."""
+    from gradio_client import Client
+
+    a, b = Client(server, verbose=False), Client(server, verbose=False)
+    a.predict(WEAK, "scr-executive-summary", api_name="/check_draft")
+    b.predict(STRONG, "scr-executive-summary", api_name="/check_draft")
+    md_a = exported(a.predict(api_name="/export_markdown")).read_text(encoding="utf-8")
+    md_b = exported(b.predict(api_name="/export_markdown")).read_text(encoding="utf-8")
+    assert "Jayden" in md_a and "Jayden" not in md_b
+
+    a.predict("Within what time should a serious case review be completed?", [], "scr-executive-summary", 5, "", api_name="/chat")
+    b.predict("Who should write the overview report?", [], "scr-executive-summary", 5, "", api_name="/chat")
+    conv_a = exported(a.predict(api_name="/export_conversation")).read_text(encoding="utf-8")
+    conv_b = exported(b.predict(api_name="/export_conversation")).read_text(encoding="utf-8")
+    assert "completed" in conv_a and "overview report" not in conv_a
+    assert "overview report" in conv_b and "completed?" not in conv_b
+
+
+def test_export_formats(server: str) -> None:
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    client.predict(WEAK, "scr-executive-summary", api_name="/check_draft")
+    md = exported(client.predict(api_name="/export_markdown"))
+    html = exported(client.predict(api_name="/export_html"))
+    assert md.suffix == ".md" and "family" in md.read_text(encoding="utf-8").lower()
+    assert html.suffix == ".html" and "<" in html.read_text(encoding="utf-8")
+    pytest.importorskip("assistant.critique.render", reason="Word export needs assistant.critique.render (not in this checkout yet)")
+    docx = exported(client.predict(api_name="/export_docx"))
+    assert docx.suffix == ".docx" and docx.read_bytes()[:2] == b"PK"
+
+
+def test_demonstration_mode_shows_scores(server: str) -> None:
+    from gradio_client import Client
+
+    table = Client(server, verbose=False).predict("timescale for completing a serious case review", 5, api_name="/retrieve")
+    rows = table["data"] if isinstance(table, dict) else table
+    assert 1 <= len(rows) <= 5
+    assert all(float(r[1]) > 0 for r in rows)
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_chat_command_options() -> None:
+    from assistant.cli import build_parser
+    from assistant.cli.chat_cmd import parse_auth
+
+    args = build_parser().parse_args(["chat", "--port", "7999", "--auth", "ann:secret:with:colons"])
+    assert args.port == 7999 and not args.share
+    assert parse_auth(args.auth) == ("ann", "secret:with:colons")
+    assert parse_auth(None) is None
+    with pytest.raises(ValueError):
+        parse_auth("nopassword")
+    mcp = build_parser().parse_args(["mcp", "--transport", "http", "--port", "9000"])
+    assert (mcp.transport, mcp.port) == ("http", 9000)
+
+
+def test_chat_command_builds_a_missing_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.cli.chat_cmd import ensure_index
+
+    calls = []
+
+    class Fake:
+        @property
+        def snapshot(self):
+            from assistant.index.store import StoreError
+
+            if not calls:
+                raise StoreError("no index")
+            return object()
+
+        def ingest(self):
+            calls.append("ingest")
+
+            class R:
+                added = ["a"]
+                chunks = 1
+
+            return R()
+
+    assert ensure_index(Fake()) is True and calls == ["ingest"]
+    assert ensure_index(Fake()) is False
+
+
+def test_a_draft_pasted_in_the_chat_is_checked(server: str) -> None:
+    from gradio_client import Client
+
+    out = Client(server, verbose=False).predict("Is my summary missing anything?\n" + WEAK, [], "scr-executive-summary", 5, "", api_name="/chat")
+    history = out[0]
+    reply = history[-1]["content"]
+    reply = reply if isinstance(reply, str) else str(reply)
+    assert "missing: family involvement" in reply
+    assert "Check my draft" in reply
