@@ -115,7 +115,7 @@ def _heading_text(line: str) -> str | None:
         return None
     if body[-1] in ".;,)" or not (body[0].isupper() or body[0].isdigit()):
         return None
-    if len(words) > 6 and not body.endswith(("?", ":")) and body[-1].isalpha() and body[0].isupper() and sum(w[0].isupper() for w in words) < len(words) / 2:
+    if len(words) > 8 and not body.endswith(("?", ":")) and body[-1].isalpha() and body[0].isupper() and sum(w[0].isupper() for w in words) < len(words) / 2:
         # a longer line without end punctuation reads as a sentence fragment unless title-cased
         return None
     return body.rstrip(":").strip()

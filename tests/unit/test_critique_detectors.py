@@ -1,0 +1,165 @@
+"""Detector logic on small drafts (no embedder needed: cue and pattern detectors)."""
+
+import numpy as np
+import pytest
+
+from assistant.critique.detectors import analysis, blame, identifiers, jargon, recommendations, tone
+from assistant.critique.detectors.common import Context
+from assistant.critique.detectors.elements import detect_element
+from assistant.critique.draft import parse_draft
+from assistant.critique.profiles import get_profile
+
+
+def ctx(text: str) -> Context:
+    doc = parse_draft(text)
+    return Context(doc=doc, vectors=np.zeros((len(doc.sentences), 4), dtype=np.float32), embed=None)
+
+
+def spans(hits, text):
+    return [text[h.start:h.end] for h in hits]
+
+
+# ------------------------------------------------------------ identifiers
+
+def test_identifiers_found_with_redactions():
+    text = ("Tyler (9) lived with his mother, Donna Reeve, at 14 Alder Close, Brinsford. "
+            "Child J (born 3 February 2008) attended Brinsford Park Primary School. "
+            "His mother had been diagnosed with paranoid schizophrenia. The postcode was BR4 7XY.")
+    hits = identifiers.detect(ctx(text))
+    found = " | ".join(spans(hits, text))
+    for needle in ("Tyler", "Donna Reeve", "Alder Close", "born 3 February 2008", "Brinsford Park Primary School", "paranoid schizophrenia", "BR4 7XY"):
+        assert needle in found, needle
+    sugg = " ".join(h.suggestion for h in hits)
+    assert "Child A" in sugg and "age" in sugg and "general" in sugg
+
+
+def test_anonymised_draft_has_no_identifiers():
+    text = ("Child A, a girl aged nine, lived with her mother and stepfather in a town in the north of the county. "
+            "She attended a local primary school. Her mother had a long-term mental illness. "
+            "The review was written by an independent author, Helen Marsh.")
+    assert identifiers.detect(ctx(text)) == []
+
+
+# ------------------------------------------------------------ blame and tone
+
+def test_blame_on_named_or_singled_out_worker():
+    text = "Mr Hale failed to recognise the risk. The health visitor was negligent. Agencies failed to share information."
+    hits = blame.detect(ctx(text))
+    assert len(hits) == 2
+    assert "Agencies" not in " ".join(h.sentence.text for h in hits)
+
+
+def test_no_blame_when_described_systemically():
+    text = "The health visitor did not refer, partly because the bruising protocol was not known to the team."
+    assert blame.detect(ctx(text)) == []
+
+
+def test_tone_lexicon():
+    text = "The abuser is a monster and agencies made a catalogue of blunders. The feckless mother slept."
+    words = spans(tone.detect(ctx(text)), text)
+    assert "monster" in words and "feckless" in words and any("catalogue" in w for w in words)
+    assert tone.detect(ctx("The mother was charged with manslaughter by gross negligence.")) == []
+
+
+# ------------------------------------------------------------ jargon
+
+def test_acronym_unexplained_at_first_use():
+    text = "The MASH received the referral. Later the Multi-Agency Safeguarding Hub (MASH) closed it."
+    hits = jargon.detect(ctx(text))
+    assert [text[h.start:h.end] for h in hits] == ["MASH"]
+
+
+def test_acronym_expanded_first_is_fine():
+    text = "The initial child protection conference (ICPC) met. The ICPC agreed a plan. A s47 (child protection) enquiry followed. The NHS trust helped."
+    assert jargon.detect(ctx(text)) == []
+
+
+def test_section_reference_flagged():
+    assert jargon.detect(ctx("A s47 enquiry was started."))
+
+
+# ------------------------------------------------------------ recommendations
+
+def test_vague_recommendations():
+    text = ("Recommendations\n1. Agencies should communicate better with each other.\n"
+            "2. The police should agree a procedure for checks with other forces within six months and report to the Board.\n")
+    hits = recommendations.detect(ctx(text))
+    assert len(hits) == 1 and "communicate better" in hits[0].sentence.text
+
+
+# ------------------------------------------------------------ analysis
+
+def test_conclusion_without_reasoning():
+    text = "The review concluded that the death could not have been predicted. Agencies worked well together."
+    assert len(analysis.conclusions_opaque(ctx(text))) == 2
+
+
+def test_conclusion_with_reasoning_is_fine():
+    text = "The death could not have been predicted, because no agency had seen any injury and there was no history of violence."
+    assert analysis.conclusions_opaque(ctx(text)) == []
+
+
+def test_systemic_absent_and_present():
+    bare = "Findings\nThe school did not refer. The police did not share information.\n"
+    assert analysis.systemic_absent(ctx(bare))
+    assert not analysis.systemic_absent(ctx(bare + "The duty team had two vacant posts and high caseloads.\n"))
+
+
+def test_systemic_terms_in_recommendations_do_not_count():
+    text = "Findings\nThe school did not refer.\n\nRecommendations\n1. The trust should review its procedures by March.\n"
+    assert analysis.systemic_absent(ctx(text))
+
+
+def test_descriptive_only_findings():
+    bare = ("Findings\n- The school did not refer the concerns.\n- The police did not share information.\n"
+            "- No assessment was carried out.\n")
+    assert analysis.descriptive_only(ctx(bare))
+    explained = ("Findings\n- The school did not refer the concerns because its procedure told staff to speak to parents first.\n"
+                 "- The police did not share information; their system could not flag repeat calls, which explains why.\n")
+    assert analysis.descriptive_only(ctx(explained)) == []
+
+
+# ------------------------------------------------------------ elements (cue paths)
+
+def _spec(eid):
+    return {e.id: e for e in get_profile("scr-executive-summary").elements}[eid]
+
+
+def test_heading_makes_section_evidence():
+    text = "Family involvement\nBoth parents were invited. They declined.\n"
+    out = detect_element(ctx(text), _spec("family-involvement"))
+    assert out.status == "present"
+
+
+@pytest.mark.parametrize("text,status", [
+    ("The Board has agreed an action plan with named leads and dates, monitored every quarter by its sub-group.", "present"),
+    ("An action plan will be drawn up by the Board.", "partial"),
+    ("Child A was injured.", "missing"),
+])
+def test_action_plan_status(text, status):
+    assert detect_element(ctx(text), _spec("action-plan")).status == status
+
+
+@pytest.mark.parametrize("text,status", [
+    ("The review covered 2010 to 2012. It was led by an independent reviewer with no links to local agencies.", "present"),
+    ("The review was led by an independent chair.", "partial"),
+])
+def test_review_process_parts(text, status):
+    assert detect_element(ctx(text), _spec("review-process")).status == status
+
+
+def test_intro_partial_without_what_happened():
+    assert detect_element(ctx("This is the executive summary of the review about Child M."), _spec("intro-circumstances")).status == "partial"
+    assert detect_element(ctx("Child M died at home in 2012, and the Board commissioned this review."), _spec("intro-circumstances")).status == "present"
+
+
+def test_parallel_process_needs_relation_to_review():
+    assert detect_element(ctx("The mother was charged with manslaughter."), _spec("parallel-processes")).status == "partial"
+    text = "The father was convicted of murder. Interviews were delayed until after the trial."
+    assert detect_element(ctx(text), _spec("parallel-processes")).status == "present"
+    assert detect_element(ctx("There were no criminal proceedings."), _spec("parallel-processes")).status != "missing"
+
+
+def test_recommendations_mentioned_but_not_given_is_partial():
+    text = "The overview report makes fourteen recommendations. These are available from the Board on request."
+    assert detect_element(ctx(text), _spec("recommendations")).status == "partial"
