@@ -7,7 +7,7 @@ import yaml
 
 from assistant.critique import profiles
 
-SHARED = Path("/work/shared/spec/findings.yaml")
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "spec" / "findings.yaml"  # ../shared beside the repo, as in CI
 
 
 def test_findings_yaml_profile_loads_with_exact_ids():
