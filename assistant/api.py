@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from assistant.answer.extractive import extractive_answer, score_sentences
 from assistant.answer.citations import make_citation
@@ -18,7 +18,7 @@ from assistant.index.embedder import Embedder, get_embedder
 from assistant.index.ingest import IngestReport, ingest
 from assistant.index.retriever import Filters, GuidanceRetriever, HybridRetriever
 from assistant.index.snapshot import IndexSnapshot
-from assistant.results import Answer, Citation, Critique
+from assistant.results import Answer, Citation, Critique, RetrievedChunk
 from assistant.settings import Settings, load_settings
 
 MAX_QUESTION_CHARS = 2000
@@ -67,17 +67,33 @@ class Assistant:
         self.reload()
         return report
 
-    def ask(self, question: str, filters: Filters | None = None, k: int | None = None) -> Answer:
-        """Answer ``question`` from the guidance, every claim cited, or abstain."""
+    def _extractive(self, question: str, filters: Filters | None, k: int | None) -> tuple[str, list[RetrievedChunk], Answer]:
         question = validate_question(question)
         query_vector = self.embedder.embed([question])[0]
         hits = self.retriever.search(question, k=k, filters=filters, query_vector=query_vector)
-        answer = extractive_answer(question, query_vector, hits, self.snapshot, self.embedder, self.settings.answer)
-        if self.settings.model.name != "none" and self.settings.model.answer_mode != "extractive":
+        return question, hits, extractive_answer(question, query_vector, hits, self.snapshot, self.embedder, self.settings.answer)
+
+    def uses_model(self) -> bool:
+        return self.settings.model.name != "none" and self.settings.model.answer_mode != "extractive"
+
+    def ask(self, question: str, filters: Filters | None = None, k: int | None = None) -> Answer:
+        """Answer ``question`` from the guidance, every claim cited, or abstain."""
+        question, hits, answer = self._extractive(question, filters, k)
+        if self.uses_model():
             from assistant.answer.generated import generated_answer
 
             answer = generated_answer(question, hits, self.snapshot, self.embedder, self.settings, fallback=answer)
         return answer
+
+    def ask_stream(self, question: str, filters: Filters | None = None, k: int | None = None) -> Iterator[str | Answer]:
+        """The model's tokens as they come, then the final verified :class:`Answer` (which may replace them)."""
+        question, hits, answer = self._extractive(question, filters, k)
+        if not self.uses_model():
+            yield answer
+            return
+        from assistant.answer.generated import stream_generated_answer
+
+        yield from stream_generated_answer(question, hits, self.snapshot, self.embedder, self.settings, fallback=answer)
 
     def guidance_for(self, query: str, doc_ids: list[str]) -> list[Citation]:
         """The best sentence of the named documents for ``query``, as a verified citation (for critique findings)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from assistant.cli.common import print_json, settings_from_args
 
@@ -37,10 +38,21 @@ def handle(args: argparse.Namespace) -> int:
 
     assistant = Assistant(settings_from_args(args))
     filters = Filters(doc_ids=tuple(args.doc), editions=tuple(args.edition)) if (args.doc or args.edition) else None
-    answer = assistant.ask(args.question, filters=filters, k=args.k)
     if args.json:
-        print_json(answer)
+        print_json(assistant.ask(args.question, filters=filters, k=args.k))
         return 0
+    answer = None
+    streamed = False
+    for item in assistant.ask_stream(args.question, filters=filters, k=args.k):
+        if isinstance(item, str):
+            streamed = True
+            sys.stdout.write(item)
+            sys.stdout.flush()
+        else:
+            answer = item
+    if streamed:
+        replaced = answer.mode == "extractive"
+        print("\n\n--- " + ("the generated answer did not pass verification; the extractive answer instead:" if replaced else "verified answer:") + " ---")
     print(format_answer(answer))
     if args.show_passages:
         print("\nRetrieved passages:")
