@@ -30,9 +30,11 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def ensure_index(assistant, out=sys.stderr) -> bool:  # noqa: ANN001
+def ensure_index(assistant, out=None) -> bool:  # noqa: ANN001
     """Build the index when there is none for these settings; True when it was built."""
     from assistant.index.store import StoreError
+
+    out = out or sys.stderr  # looked up now, not at import: tests and servers swap sys.stderr
 
     try:
         _ = assistant.snapshot
