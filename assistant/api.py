@@ -18,7 +18,7 @@ from assistant.index.embedder import Embedder, get_embedder
 from assistant.index.ingest import IngestReport, ingest
 from assistant.index.retriever import Filters, GuidanceRetriever, HybridRetriever
 from assistant.index.snapshot import IndexSnapshot
-from assistant.results import Answer, Citation, Critique, RetrievedChunk
+from assistant.results import Answer, Citation, Critique, RetrievedChunk, SourceInfo
 from assistant.settings import Settings, load_settings
 
 MAX_QUESTION_CHARS = 2000
@@ -60,6 +60,13 @@ class Assistant:
         """Forget the loaded index (after an ingest) so the next call sees the new generation."""
         for name in ("snapshot", "retriever"):
             self.__dict__.pop(name, None)
+
+    def sources(self) -> list[SourceInfo]:
+        """The documents in the index: originals first, then the team's guidance cards."""
+        return [
+            SourceInfo(id=d.doc_id, title=d.title, publisher=d.publisher, year=(d.date or "")[:4], kind=d.kind, edition=d.edition, chunks=d.chunks, summary=d.is_summary, origin=d.origin)
+            for d in sorted(self.snapshot.docs.values(), key=lambda d: (d.is_summary, d.doc_id))
+        ]
 
     # -- the flows ----------------------------------------------------------
     def ingest(self, paths: list[Path] | None = None, remove: list[str] | None = None, rebuild: bool = False, progress: Any = None) -> IngestReport:

@@ -151,3 +151,17 @@ class Critique(BaseModel):
         out = [e.finding for e in self.elements if e.finding]
         out += [i.finding for i in self.issues]
         return out
+
+
+class SourceInfo(BaseModel):
+    """One document in the index, as `casereview sources`, the MCP tool and the web app list it."""
+
+    id: str
+    title: str
+    publisher: str = ""
+    year: str = ""
+    kind: str = ""
+    edition: str = ""
+    chunks: int = 0
+    summary: bool = Field(False, description="True for team-written guidance cards: summaries, not the original text.")
+    origin: str = Field("corpus", description="corpus (shipped) or user (added with casereview ingest PATH).")

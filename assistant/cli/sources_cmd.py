@@ -14,13 +14,9 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from assistant.index.snapshot import IndexSnapshot
+    from assistant.api import Assistant
 
-    snapshot = IndexSnapshot(settings_from_args(args))
-    rows = [
-        {"id": d.doc_id, "title": d.title, "publisher": d.publisher, "year": (d.date or "")[:4], "kind": d.kind, "edition": d.edition, "chunks": d.chunks, "summary": d.is_summary, "origin": d.origin}
-        for d in sorted(snapshot.docs.values(), key=lambda d: (d.is_summary, d.doc_id))
-    ]
+    rows = [s.model_dump() for s in Assistant(settings_from_args(args)).sources()]
     if args.json:
         print_json(rows)
         return 0

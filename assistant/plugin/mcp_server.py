@@ -68,14 +68,6 @@ guidance cards: summaries, not original text), origin. Use it to tell the user w
 draw on, or to pick document ids."""
 
 
-def sources_rows(snapshot: Any) -> list[dict[str, Any]]:
-    """The rows `casereview sources --json` prints."""
-    return [
-        {"id": d.doc_id, "title": d.title, "publisher": d.publisher, "year": (d.date or "")[:4], "kind": d.kind, "edition": d.edition, "chunks": d.chunks, "summary": d.is_summary, "origin": d.origin}
-        for d in sorted(snapshot.docs.values(), key=lambda d: (d.is_summary, d.doc_id))
-    ]
-
-
 def build_server(assistant: Any) -> MCPServer:
     """An MCPServer whose tools call ``assistant`` (an :class:`~assistant.api.Assistant`)."""
     server = MCPServer(name="casereview", title="CaseReview", instructions=INSTRUCTIONS, version=_version())
@@ -93,7 +85,7 @@ def build_server(assistant: Any) -> MCPServer:
 
     @server.tool(name="list_sources", title="List the guidance sources", description=SOURCES_DESCRIPTION, annotations=read_only)
     async def list_sources() -> list[dict[str, Any]]:
-        return sources_rows(assistant.snapshot)
+        return [source.model_dump() for source in assistant.sources()]
 
     return server
 

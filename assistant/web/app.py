@@ -152,8 +152,7 @@ def create_app(assistant: Any, *, title: str = "CaseReview") -> gr.Blocks:
     profiles = profile_names()
     default_profile = settings.critique.profile if settings.critique.profile in profiles else (profiles[0] if profiles else None)
 
-    docs = sorted(snapshot.docs.values(), key=lambda d: (d.is_summary, d.doc_id))
-    doc_choices = [(f"{'[card] ' if d.is_summary else ''}{d.title} ({d.doc_id})", d.doc_id) for d in docs]
+    doc_choices = [(f"{'[card] ' if d.summary else ''}{d.title} ({d.id})", d.id) for d in assistant.sources()]
     sections: dict[str, list[tuple[str, list[str]]]] = {}
     for c in sorted(snapshot.chunks, key=lambda c: (c.doc_id, c.location.char_start)):
         label = " > ".join(c.location.heading_path) or "(untitled)"
@@ -382,7 +381,7 @@ def create_app(assistant: Any, *, title: str = "CaseReview") -> gr.Blocks:
             with gr.Tab("Guidance", id="guidance", elem_id="tab-guidance"):
                 with gr.Accordion("Browse the guidance", open=True):
                     with gr.Row():
-                        first_doc = docs[0].doc_id if docs else None
+                        first_doc = doc_choices[0][1] if doc_choices else None
                         first_labels = [label for label, _ in sections.get(first_doc or "", [])]
                         first_label = first_labels[0] if first_labels else None
                         doc_dd = gr.Dropdown(doc_choices, value=first_doc, label="Document ([card] = the team's summary, not the original text)", elem_id="cr-doc")
