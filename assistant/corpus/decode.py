@@ -34,7 +34,10 @@ def sniff_binary(data: bytes) -> str | None:
 def decode_text(data: bytes, name: str) -> str:
     """Decode ``data`` to normalised text or raise :class:`LoadError` saying why not."""
     if data.startswith(codecs.BOM_UTF8):
-        text = data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict")
+        try:
+            text = data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict")
+        except UnicodeDecodeError as exc:
+            raise LoadError(name, f"starts like UTF-8 but is not valid UTF-8 (bad byte at {exc.start + len(codecs.BOM_UTF8)})", "save it again as UTF-8 text") from exc
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             text = data.decode("utf-16")

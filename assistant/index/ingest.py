@@ -19,7 +19,7 @@ from assistant.corpus.errors import LoadError
 from assistant.corpus.loaders import supported_suffixes
 from assistant.corpus.manifest import read_manifest
 from assistant.index.embedder import get_embedder
-from assistant.index.store import DocRecord, Generation, current_generation, generation_name, list_generations, open_client
+from assistant.index.store import DocRecord, Generation, StoreError, current_generation, generation_name, damaged_store, list_generations, open_client, quarantine_local_store
 from assistant.settings import Settings
 
 ADD_BATCH = 256
@@ -89,6 +89,12 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], dict[str, str]]:
     return files, problems
 
 
+def _is_store_failure(exc: BaseException) -> bool:
+    """An error raised by Chroma or its Rust core (sqlite damage, a panic), not by our own code."""
+    module = type(exc).__module__ or ""
+    return module.startswith(("chromadb", "pyo3_runtime", "sqlite3")) or type(exc).__name__ == "PanicException"
+
+
 def ingest(
     settings: Settings,
     paths: list[Path] | None = None,
@@ -96,13 +102,59 @@ def ingest(
     rebuild: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> IngestReport:
-    """Bring the index up to date with the corpus folder, previously added files, and ``paths``."""
+    """Bring the index up to date with the corpus folder, previously added files, and ``paths``.
+
+    A store that Chroma cannot read or write raises :class:`StoreError`; with
+    ``rebuild`` a damaged local store is moved aside and built afresh.
+    """
     say = progress or (lambda _msg: None)
-    client = open_client(settings)
+    carried: dict[str, DocRecord] = {}
+    try:
+        return _ingest(settings, paths, remove, rebuild, say, carried)
+    except StoreError:
+        raise
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - only Chroma's own failures are translated
+        if not _is_store_failure(exc):
+            raise
+        if rebuild and not settings.chroma_url:
+            aside = quarantine_local_store(settings)
+            say(f"the store failed while writing ({type(exc).__name__}); moved it to {aside} and building a new one")
+            return _ingest(settings, paths, remove, rebuild, say, carried)
+        if settings.chroma_url:
+            raise StoreError(f"the Chroma server at {settings.chroma_url} failed during ingest ({type(exc).__name__}: {str(exc)[:200]}); the previous index is unchanged") from exc
+        raise damaged_store(Path(settings.data_dir) / "chroma", exc) from exc
+
+
+def _ingest(
+    settings: Settings,
+    paths: list[Path] | None,
+    remove: list[str] | None,
+    rebuild: bool,
+    say: Callable[[str], None],
+    carried: dict[str, DocRecord],
+) -> IngestReport:
     key = settings.index_key()
-    gens = list_generations(client, key)
-    current = None if rebuild else next((g for g in reversed(gens) if g.complete), None)
+    try:
+        client = open_client(settings)
+        gens = list_generations(client, key)
+    except StoreError as exc:
+        if not (rebuild and getattr(exc, "damaged", False)):
+            raise
+        aside = quarantine_local_store(settings)
+        if aside is None:
+            raise
+        say(f"the store could not be read ({exc}); moved it to {aside} and building a new one")
+        client = open_client(settings)
+        gens = list_generations(client, key)
+    previous = next((g for g in reversed(gens) if g.complete), None)
+    current = None if rebuild else previous
     old_docs: dict[str, DocRecord] = dict(current.docs) if current else {}
+    # A rebuild re-reads everything, but still keeps the user's own files that the index held.
+    user_docs = {d: r for d, r in (previous.docs if previous else {}).items() if r.origin == "user"}
+    user_docs = {**carried, **user_docs}
+    carried.update(user_docs)  # survives a retry after the damaged store is moved aside
 
     # What should be in the index: (doc_id, path, origin)
     wanted: dict[str, tuple[Path, str]] = {}
@@ -113,7 +165,7 @@ def ingest(
             wanted[path.name] = (path, "corpus")
     else:
         report.failed[str(settings.corpus_dir)] = "corpus folder not found; set corpus_dir"
-    for doc_id, record in old_docs.items():
+    for doc_id, record in {**user_docs, **old_docs}.items():
         if record.origin == "user" and doc_id not in wanted and Path(record.path).is_file():
             wanted[doc_id] = (Path(record.path), "user")
         elif record.origin == "user" and not Path(record.path).is_file():

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from assistant.index.bm25 import BM25Index
-from assistant.index.store import DocRecord, StoreError, current_generation, list_generations, open_client
+from assistant.index.store import DocRecord, StoreError, _store_failure, current_generation, list_generations, open_client
 from assistant.results import Location
 from assistant.settings import Settings
 
@@ -49,8 +49,13 @@ class IndexSnapshot:
             raise StoreError(f"no index built for these settings yet.{hint} Run `casereview ingest` first.")
         self.generation = gen
         self.docs: dict[str, DocRecord] = gen.docs
-        self.collection = self.client.get_collection(gen.name, embedding_function=None)
-        got = self.collection.get(include=["documents", "metadatas", "embeddings"])
+        try:
+            self.collection = self.client.get_collection(gen.name, embedding_function=None)
+            got = self.collection.get(include=["documents", "metadatas", "embeddings"])
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a damaged store fails here with sqlite/rust errors, even panics
+            raise _store_failure(self.client, exc) from exc
         self.chunks: list[StoredChunk] = [_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
         emb = got["embeddings"]
         self.embeddings = np.asarray(emb, dtype=np.float32) if emb is not None and len(emb) else np.zeros((0, 384), np.float32)
