@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator
 
-from assistant.answer.extractive import extractive_answer, score_sentences
+from assistant.answer.extractive import SentenceVectors, extractive_answer, score_sentences
 from assistant.answer.citations import make_citation
 from assistant.index.embedder import Embedder, get_embedder
 from assistant.index.ingest import IngestReport, ingest
@@ -53,12 +53,20 @@ class Assistant:
     def retriever(self) -> HybridRetriever:
         return HybridRetriever(self.snapshot, self.settings.retrieval, self.embedder)
 
+    @cached_property
+    def sentence_vectors(self) -> SentenceVectors:
+        return SentenceVectors(self.embedder, self.snapshot)
+
+    @cached_property
+    def _guidance_cache(self) -> dict[tuple[str, tuple[str, ...]], list[Citation]]:
+        return {}
+
     def langchain_retriever(self, k: int | None = None, filters: Filters | None = None) -> GuidanceRetriever:
         return GuidanceRetriever(retriever=self.retriever, k=k or self.settings.retrieval.k, filters=filters)
 
     def reload(self) -> None:
         """Forget the loaded index (after an ingest) so the next call sees the new generation."""
-        for name in ("snapshot", "retriever"):
+        for name in ("snapshot", "retriever", "sentence_vectors", "_guidance_cache"):
             self.__dict__.pop(name, None)
 
     def sources(self) -> list[SourceInfo]:
@@ -78,7 +86,7 @@ class Assistant:
         question = validate_question(question)
         query_vector = self.embedder.embed([question])[0]
         hits = self.retriever.search(question, k=k, filters=filters, query_vector=query_vector)
-        return question, hits, extractive_answer(question, query_vector, hits, self.snapshot, self.embedder, self.settings.answer)
+        return question, hits, extractive_answer(question, query_vector, hits, self.snapshot, self.sentence_vectors, self.settings.answer)
 
     def uses_model(self) -> bool:
         return self.settings.model.name != "none" and self.settings.model.answer_mode != "extractive"
@@ -103,16 +111,26 @@ class Assistant:
         yield from stream_generated_answer(question, hits, self.snapshot, self.embedder, self.settings, fallback=answer)
 
     def guidance_for(self, query: str, doc_ids: list[str]) -> list[Citation]:
-        """The best sentence of the named documents for ``query``, as a verified citation (for critique findings)."""
+        """The best sentence of the named documents for ``query``, as a verified citation (for critique findings).
+
+        The queries are the profile's fixed element and issue descriptions, so
+        results are cached for the life of the loaded index.
+        """
+        key = (query, tuple(doc_ids))
+        cached = self._guidance_cache.get(key)
+        if cached is not None:
+            return [c.model_copy() for c in cached]
         filters = Filters(doc_ids=tuple(doc_ids)) if doc_ids else None
         vector = self.embedder.embed([query])[0]
         hits = self.retriever.search(query, k=3, filters=filters, query_vector=vector)
-        scored, _ = score_sentences(query, vector, hits, self.embedder, self.snapshot)
-        if not scored:
-            return []
-        best = max(scored, key=lambda s: s.score)
-        citation = make_citation(self.snapshot, 1, best.hit.chunk_id, best.text)
-        return [citation] if citation else []
+        scored, _ = score_sentences(query, vector, hits, self.sentence_vectors, self.snapshot)
+        citations: list[Citation] = []
+        if scored:
+            best = max(scored, key=lambda s: s.score)
+            citation = make_citation(self.snapshot, 1, best.hit.chunk_id, best.text)
+            citations = [citation] if citation else []
+        self._guidance_cache[key] = citations
+        return [c.model_copy() for c in citations]
 
     def check(self, text: str, profile: str | None = None) -> Critique:
         """Check a draft against a profile of findings.yaml; the draft stays in memory."""

@@ -134,7 +134,7 @@ class Settings(BaseSettings):
 
 
 # Bump when chunk metadata or chunking logic changes in a way the settings do not show.
-INDEX_SCHEMA_VERSION = 1
+INDEX_SCHEMA_VERSION = 2  # 2: sentence vectors stored with each chunk
 
 
 def user_config_path() -> Path:

@@ -12,16 +12,17 @@ threshold or the question names something the corpus never mentions.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from assistant.answer.citations import make_citation
 from assistant.index.embedder import Embedder
+from assistant.index.sentence_units import chunk_sentences, embedding_texts
 from assistant.index.snapshot import IndexSnapshot
 from assistant.lexical import acronyms, content_terms
 from assistant.results import Answer, Citation, RetrievedChunk
-from assistant.sentences import split_sentences
 from assistant.settings import AnswerSettings
 
 ABSTAIN_TEXT = "The guidance in this corpus does not say. No passage answers this question closely enough to quote, so nothing is cited."
@@ -47,33 +48,68 @@ class ScoredSentence:
 
 
 def _chunk_sentences(hit: RetrievedChunk) -> list[tuple[str, int]]:
-    out: list[tuple[str, int]] = []
-    for sent in split_sentences(hit.text):
-        text = sent.text.lstrip("-•*\u2013 ").strip()
-        out.append((text, hit.text.find(text, sent.start)))
-    return out
+    return chunk_sentences(hit.text)
 
 
-def score_sentences(question: str, query_vector: np.ndarray, hits: list[RetrievedChunk], embedder: Embedder, snapshot: IndexSnapshot) -> tuple[list[ScoredSentence], np.ndarray]:
+class SentenceVectors:
+    """Sentence vectors of retrieved chunks: those stored at ingest, else embedded once per process.
+
+    Owned by an :class:`~assistant.api.Assistant` (dropped with its snapshot on reload).
+    """
+
+    def __init__(self, embedder: Embedder, snapshot: IndexSnapshot | None = None) -> None:
+        self.embedder = embedder
+        self.snapshot = snapshot
+        self._cache: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def for_hits(self, hits: list[RetrievedChunk]) -> dict[str, np.ndarray]:
+        """chunk id -> (sentences, dim) vectors of "heading: sentence", for every sentence of the chunk."""
+        with self._lock:
+            missing = [h for h in hits if h.chunk_id not in self._cache]
+        if missing and self.snapshot is not None:
+            stored = {h.chunk_id: self.snapshot.stored_sentence_vectors(h.chunk_id) for h in missing}
+            with self._lock:
+                for hit in missing:
+                    vectors = stored[hit.chunk_id]
+                    if vectors is not None and len(vectors) == len(_chunk_sentences(hit)):
+                        self._cache[hit.chunk_id] = vectors
+                missing = [h for h in missing if h.chunk_id not in self._cache]
+        if missing:
+            texts: list[str] = []
+            spans: list[tuple[str, int, int]] = []
+            for hit in missing:
+                units = embedding_texts(hit.location.heading_path, hit.text)
+                spans.append((hit.chunk_id, len(texts), len(texts) + len(units)))
+                texts.extend(units)
+            vectors = self.embedder.embed(texts)
+            with self._lock:
+                for chunk_id, start, end in spans:
+                    self._cache[chunk_id] = vectors[start:end]
+        with self._lock:
+            return {h.chunk_id: self._cache[h.chunk_id] for h in hits}
+
+
+def score_sentences(question: str, query_vector: np.ndarray, hits: list[RetrievedChunk], vectors: SentenceVectors, snapshot: IndexSnapshot) -> tuple[list[ScoredSentence], np.ndarray]:
     """Every usable sentence of the hits, scored against the question; and their embeddings."""
     q_terms = content_terms(question)
     weight = sum(snapshot.idf(t) for t in q_terms) or 1.0
-    candidates: list[tuple[int, RetrievedChunk, int, str, int]] = []
-    for rank, hit in enumerate(hits):
-        for index, (text, start) in enumerate(_chunk_sentences(hit)):
-            if len(text) >= MIN_SENTENCE_CHARS and start >= 0:
-                candidates.append((rank, hit, index, text, start))
-    if not candidates:
-        return [], np.zeros((0, 1), np.float32)
-    heads = [" ".join(hit.location.heading_path[-1:]) for _, hit, _, _, _ in candidates]
-    vectors = embedder.embed([f"{head}: {c[3]}" if head else c[3] for head, c in zip(heads, candidates)])
-    dense = vectors @ query_vector
+    by_chunk = vectors.for_hits(hits)
     scored: list[ScoredSentence] = []
-    for (rank, hit, index, text, start), d in zip(candidates, dense):
-        lexical = sum(snapshot.idf(t) for t in q_terms & content_terms(text)) / weight
-        score = DENSE_WEIGHT * float(d) + LEXICAL_WEIGHT * lexical - RANK_PENALTY * rank
-        scored.append(ScoredSentence(hit, rank, index, text, start, float(d), lexical, score))
-    return scored, vectors
+    rows: list[np.ndarray] = []
+    for rank, hit in enumerate(hits):
+        chunk_vectors = by_chunk[hit.chunk_id]
+        for index, (text, start) in enumerate(_chunk_sentences(hit)):
+            if len(text) < MIN_SENTENCE_CHARS or start < 0:
+                continue
+            dense = float(chunk_vectors[index] @ query_vector)
+            lexical = sum(snapshot.idf(t) for t in q_terms & content_terms(text)) / weight
+            score = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * lexical - RANK_PENALTY * rank
+            scored.append(ScoredSentence(hit, rank, index, text, start, dense, lexical, score))
+            rows.append(chunk_vectors[index])
+    if not scored:
+        return [], np.zeros((0, 1), np.float32)
+    return scored, np.vstack(rows)
 
 
 def unknown_names(question: str, snapshot: IndexSnapshot) -> list[str]:
@@ -98,13 +134,13 @@ def extractive_answer(
     query_vector: np.ndarray,
     hits: list[RetrievedChunk],
     snapshot: IndexSnapshot,
-    embedder: Embedder,
+    sentence_vectors: SentenceVectors,
     settings: AnswerSettings,
 ) -> Answer:
     missing = unknown_names(question, snapshot)
     if missing:
         return _abstain(question, hits, f"it never mentions {', '.join(missing)}")
-    scored, vectors = score_sentences(question, query_vector, hits, embedder, snapshot)
+    scored, vectors = score_sentences(question, query_vector, hits, sentence_vectors, snapshot)
     order = sorted(range(len(scored)), key=lambda i: -scored[i].score)
     if not order or scored[order[0]].score < settings.abstain_below:
         return _abstain(question, hits)

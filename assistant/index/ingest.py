@@ -19,6 +19,7 @@ from assistant.corpus.errors import LoadError
 from assistant.corpus.loaders import supported_suffixes
 from assistant.corpus.manifest import read_manifest
 from assistant.index.embedder import get_embedder
+from assistant.index.sentence_units import METADATA_KEY as SENTENCES_KEY, embedding_texts, encode_vectors
 from assistant.index.store import DocRecord, Generation, StoreError, current_generation, generation_name, damaged_store, list_generations, open_client, quarantine_local_store
 from assistant.settings import Settings
 
@@ -233,23 +234,32 @@ def _ingest(
 
     pending = [c for doc in new_chunks.values() for c in doc]
     reuse: dict[str, Any] = {}
+    reuse_sentences: dict[str, str] = {}
     if old_col is not None and pending:
         ids = [c.chunk_id for c in pending]
         for start in range(0, len(ids), 500):
-            got = old_col.get(ids=ids[start:start + 500], include=["embeddings"])
+            got = old_col.get(ids=ids[start:start + 500], include=["embeddings", "metadatas"])
             reuse.update(zip(got["ids"], got["embeddings"]))
-    to_embed = [c for c in pending if c.chunk_id not in reuse]
+            reuse_sentences.update({i: str((m or {}).get(SENTENCES_KEY, "")) for i, m in zip(got["ids"], got["metadatas"])})
+    to_embed = [c for c in pending if c.chunk_id not in reuse or not reuse_sentences.get(c.chunk_id)]
     if to_embed:
-        say(f"embedding {len(to_embed)} chunks")
+        say(f"embedding {len(to_embed)} chunks and their sentences")
         embedder = get_embedder(settings.embedder)
         vectors = embedder.embed([c.embedding_text() for c in to_embed])
         reuse.update({c.chunk_id: v for c, v in zip(to_embed, vectors)})
+        texts = [embedding_texts(c.heading_path, c.text) for c in to_embed]
+        flat = embedder.embed([t for group in texts for t in group])
+        start = 0
+        for chunk, group in zip(to_embed, texts):
+            reuse_sentences[chunk.chunk_id] = encode_vectors(flat[start:start + len(group)])
+            start += len(group)
     report.embedded = len(to_embed)
     unique: dict[str, Chunk] = {}
     for chunk in pending:
         unique.setdefault(chunk.chunk_id, chunk)
     chunks = list(unique.values())
-    _add(target, [c.chunk_id for c in chunks], [reuse[c.chunk_id] for c in chunks], [c.text for c in chunks], [chunk_metadata(c) for c in chunks])
+    metadatas = [{**chunk_metadata(c), SENTENCES_KEY: reuse_sentences.get(c.chunk_id, "")} for c in chunks]
+    _add(target, [c.chunk_id for c in chunks], [reuse[c.chunk_id] for c in chunks], [c.text for c in chunks], metadatas)
 
     # Switch: one metadata write makes the new generation current.
     target.modify(metadata={"complete": True, "docs": json.dumps({d: asdict(r) for d, r in new_docs.items()})})

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from assistant.index.bm25 import BM25Index
+from assistant.index.sentence_units import METADATA_KEY as SENTENCES_KEY, decode_vectors
 from assistant.index.store import DocRecord, StoreError, _store_failure, current_generation, list_generations, open_client
 from assistant.results import Location
 from assistant.settings import Settings
@@ -33,6 +34,7 @@ class StoredChunk:
     text: str
     location: Location
     source_note: str
+    sentence_vectors: str = ""  # encoded; see assistant.index.sentence_units
 
 
 class IndexSnapshot:
@@ -64,6 +66,13 @@ class IndexSnapshot:
 
     def __len__(self) -> int:
         return len(self.chunks)
+
+    def stored_sentence_vectors(self, chunk_id: str) -> np.ndarray | None:
+        """The chunk's sentence vectors computed at ingest, or None (older index, or damaged)."""
+        row = self.row.get(chunk_id)
+        if row is None:
+            return None
+        return decode_vectors(self.chunks[row].sentence_vectors, int(self.embeddings.shape[1]) if self.embeddings.ndim == 2 else 0)
 
     @cached_property
     def term_idf(self) -> dict[str, float]:
@@ -110,4 +119,5 @@ def _stored(chunk_id: str, text: str, meta: dict[str, Any]) -> StoredChunk:
             char_end=int(meta.get("char_end", 0)),
         ),
         source_note=str(meta.get("source_note", "")),
+        sentence_vectors=str(meta.get(SENTENCES_KEY, "")),
     )

@@ -21,18 +21,22 @@ from conftest import copy_index
 QUESTION = "Within what time should a serious case review be completed?"
 
 
-def _damage(db: Path, fraction: float, seed: int) -> None:
+def _damage(db: Path, fraction: float, seed: int, span: float = 0.0) -> None:
+    """Overwrite 16 KiB (or ``span`` of the file) from ``fraction`` of the way in with random bytes."""
     size = db.stat().st_size
     rng = random.Random(seed)
+    length = max(16384, int(size * span))
     with db.open("r+b") as fh:
         fh.seek(int(size * fraction))
-        fh.write(bytes(rng.randrange(256) for _ in range(16384)))
+        fh.write(bytes(rng.randrange(256) for _ in range(length)))
 
 
-@pytest.mark.parametrize("fraction", [0.9])  # offset 0 (header) is covered through the CLI below
+@pytest.mark.parametrize("fraction", [0.2])  # offset 0 (header) is covered through the CLI below
 def test_corrupted_store_is_detected_and_rebuild_recovers(tmp_path, small_index, fraction):
     settings = copy_index(small_index, tmp_path)
-    _damage(Path(settings.data_dir) / "chroma" / "chroma.sqlite3", fraction, seed=int(fraction * 10))
+    # damage the middle of the file, where the tables every start-up reads live (a few KiB of
+    # unused pages can be hit by chance and harm nothing, which is no test of detection)
+    _damage(Path(settings.data_dir) / "chroma" / "chroma.sqlite3", fraction, seed=int(fraction * 10), span=0.6)
     with pytest.raises(StoreError, match=r"casereview ingest --rebuild"):
         IndexSnapshot(settings)
     report = ingest(settings, rebuild=True)
