@@ -17,7 +17,7 @@ import numpy as np
 from assistant.critique import profiles as _profiles
 from assistant.critique.detectors import analysis, blame, identifiers, jargon, recommendations, tone
 from assistant.critique.detectors.common import Context, Hit
-from assistant.critique.detectors.elements import ElementOutcome, detect_elements, prepare_exemplars
+from assistant.critique.detectors.elements import ElementOutcome, detect_elements, element_classifiers, prepare_exemplars
 from assistant.critique.draft import parse_draft, read_draft_text
 from assistant.index.embedder import Embedder
 from assistant.results import Citation, Critique, DraftSpan, ElementResult, IssueInstance, IssueResult, Verdict
@@ -116,7 +116,8 @@ def check_draft(text: str, profile: str, settings: Settings, embedder: Embedder,
     vectors = _embed_all(embedder, [s.text for s in doc.sentences])
     embedder_name = str(getattr(embedder, "name", type(embedder).__name__))
     prepare_exemplars(embedder.embed, embedder_name, list(prof.elements))
-    ctx = Context(doc=doc, vectors=vectors, embed=embedder.embed, extra={"embedder_name": embedder_name})
+    classifiers = element_classifiers(embedder.embed, embedder_name, list(prof.elements))
+    ctx = Context(doc=doc, vectors=vectors, embed=embedder.embed, extra={"embedder_name": embedder_name, "classifiers": classifiers})
     notes: list[str] = []
 
     elements: list[ElementResult] = []

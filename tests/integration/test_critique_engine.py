@@ -176,3 +176,30 @@ def test_renderings(env):
 
     doc = docx.Document(io.BytesIO(blob))
     assert any("Draft check" in p.text for p in doc.paragraphs)
+
+
+def test_classifier_trains_fast_from_cache_and_finds_unfamiliar_phrasing(env):
+    from assistant.critique.detectors import classifier
+
+    settings, emb = env
+    check_draft(STRONG, "scr-executive-summary", settings, emb)  # warm: exemplar vectors cached
+    classifier._MODELS.clear()
+    t = time.perf_counter()
+    prof = get_profile("scr-executive-summary")
+    models = classifier.models(emb.embed, str(getattr(emb, "name", type(emb).__name__)), prof.element_ids, {e.id: e.means for e in prof.elements})
+    assert time.perf_counter() - t < 2.0  # about 0.2 s on 2 cores; slack for a loaded CI machine
+    assert "good-practice" in models and "lessons-learned" in models
+    vecs = emb.embed(["There was some very good practice by the midwife, who asked the mother about violence when she was alone.",
+                      "The family moved house in the spring and registered with a new doctor."])
+    p = classifier.probabilities(models["good-practice"], vecs)
+    assert p[0] > 0.5 > p[1]
+
+
+def test_blame_and_good_practice_phrasings_end_to_end(env):
+    settings, emb = env
+    text = STRONG.replace("The class teacher noticed Child K's withdrawal and recorded it carefully, and the hospital made a prompt referral.",
+                          "Credit is due to the class teacher, whose careful notes of Child K's withdrawal deserve recognition.")
+    c = check_draft(text, "scr-executive-summary", settings, emb)
+    assert "missing:good-practice" not in c.findings and len(c.findings) <= 1
+    blamed = STRONG + "\nHad the duty social worker done her job, Child K would not have been hurt.\n"
+    assert "issue:blame-individuals" in check_draft(blamed, "scr-executive-summary", settings, emb).findings

@@ -163,3 +163,89 @@ def test_parallel_process_needs_relation_to_review():
 def test_recommendations_mentioned_but_not_given_is_partial():
     text = "The overview report makes fourteen recommendations. These are available from the Board on request."
     assert detect_element(ctx(text), _spec("recommendations")).status == "partial"
+
+
+# ------------------------------------------------------------ blame: broader patterns (named, counterfactual, disciplinary)
+
+@pytest.mark.parametrize("text", [
+    "The social worker, Karen Hollis, did not bother to read the file.",
+    "Had the health visitor done her job properly, Child A would still be alive.",
+    "If the duty manager had only listened to the school, the baby would have been protected.",
+    "The paediatrician should face disciplinary action for his handling of the case.",
+    "Ms Okafor's negligence allowed the abuse to continue.",
+    "The class teacher ignored clear signs that Child B was being hurt.",
+    "The GP made a serious error in accepting the mother's explanation.",
+    "The review considers that the social worker should be held personally accountable.",
+    "Child C was let down by the school nurse.",
+    "Social worker Dan Price chose not to visit.",
+])
+def test_blame_broader_positives(text):
+    assert len(blame.detect(ctx(text))) == 1, text
+
+
+@pytest.mark.parametrize("text", [
+    "The social worker, who carried 32 cases and had had no supervision for three months, did not visit again.",
+    "There were no disciplinary proceedings against any member of staff.",
+    "The review does not seek to apportion blame to individuals.",
+    "The GP did not know about the father's convictions because the police had not shared them.",
+    "The mother failed to take the baby to appointments.",
+    "The father was negligent in leaving the baby alone.",
+    "Had a referral been made at that point, an assessment might have uncovered the abuse sooner.",
+    "Practitioners ignored the warnings because the procedure did not require a check.",
+    "The duty social worker closed the case after one visit; the team had three vacant posts.",
+])
+def test_blame_broader_negatives(text):
+    assert blame.detect(ctx(text)) == [], text
+
+
+def test_blame_failure_to_follow_procedure_is_still_blame():
+    text = "The health visitor failed to carry out the home safety check required by the service's own procedure."
+    assert blame.detect(ctx(text))
+
+
+# ------------------------------------------------------------ systemic vocabulary beyond the obvious words
+
+@pytest.mark.parametrize("extra", [
+    "The team was overstretched after a restructure and relied on interim managers.",
+    "The two services used separate record systems that could not see each other.",
+    "Professional deference to the consultant meant the nurse's concern was not escalated.",
+    "There was no escalation procedure for disagreements between agencies.",
+])
+def test_systemic_uncommon_vocabulary_counts(extra):
+    bare = "Findings\nThe school did not refer. The police did not share information.\n"
+    assert analysis.systemic_absent(ctx(bare))
+    assert not analysis.systemic_absent(ctx(bare + extra + "\n"))
+
+
+def test_descriptive_only_explained_in_other_words():
+    text = ("Findings\n- The school did not refer the concerns; staff were not aware of the threshold guidance.\n"
+            "- The police did not share the report, in part because the two forces used different systems.\n"
+            "- No assessment was carried out, which meant the father's history was never known.\n")
+    assert analysis.descriptive_only(ctx(text)) == []
+
+
+# ------------------------------------------------------------ element cues: other phrasings of good practice, learning, circumstances
+
+@pytest.mark.parametrize("eid,text", [
+    ("good-practice", "Credit is due to the health visitor, who persisted until she saw the baby."),
+    ("good-practice", "The school's response was swift and effective, and deserves recognition."),
+    ("lessons-learned", "The key message for practitioners is that a quiet child can be overlooked."),
+    ("lessons-learned", "What this case tells us is that neglect builds up slowly."),
+    ("intro-circumstances", "Child A was admitted to intensive care with life-threatening injuries, and the Board commissioned this review."),
+])
+def test_element_cue_phrasings_present(eid, text):
+    assert detect_element(ctx(text), _spec(eid)).status == "present", text
+
+
+def test_lessons_heading_variants():
+    text = "What this case teaches\nRecord systems that cannot see each other are not a safe way to share risk.\n"
+    assert detect_element(ctx(text), _spec("lessons-learned")).status == "present"
+
+
+def test_good_practice_not_from_advice():
+    assert detect_element(ctx("Agencies should respond promptly to concerns."), _spec("good-practice")).status == "missing"
+
+
+def test_action_plan_heading_with_agreed_actions():
+    text = "Action plan\nEach agency has agreed actions, named leads and dates; the subgroup checks progress every quarter.\n"
+    assert detect_element(ctx(text), _spec("action-plan")).status == "present"

@@ -28,6 +28,12 @@ LCSPR_CUES_FILE = "critique_elements_lcspr.yaml"
 # Similarity to the nearest exemplar that counts as evidence on its own (tuned on the dev sets only).
 SIM_PRESENT = 0.62
 SIM_SUPPORT = 0.50
+# Classifier probability that counts as evidence (the classifier is trained on team-written sentences only);
+# a sentence must also be at least loosely similar to some exemplar, so that odd text far from all training
+# data is not classified by extrapolation.
+PROB_PRESENT = 0.80
+SIM_FLOOR = 0.35
+INTRO_PROB = 0.90  # a sentence in the opening this like the intro exemplars says what happened
 EVIDENCE_LIMIT = 6
 
 
@@ -91,6 +97,19 @@ def _similarities(ctx: Context, spec: Spec, cfg: dict[str, Any]) -> np.ndarray:
     return (ctx.vectors @ ex.T).max(axis=1)
 
 
+def _probabilities(ctx: Context, spec: Spec) -> np.ndarray | None:
+    """The element classifier's probability per sentence (None when no classifier is available)."""
+    clf = (ctx.extra.get("classifiers") or {}).get(spec.id)
+    if clf is None or ctx.vectors.size == 0:
+        return None
+    cache = ctx.extra.setdefault("_probs", {})
+    if spec.id not in cache:
+        from assistant.critique.detectors.classifier import probabilities
+
+        cache[spec.id] = probabilities(clf, ctx.vectors)
+    return cache[spec.id]
+
+
 def _aspects(cfg: dict[str, Any], sentences: list[DraftSentence]) -> dict[str, list[DraftSentence]]:
     found: dict[str, list[DraftSentence]] = {}
     for name, pattern in (cfg.get("aspects") or {}).items():
@@ -120,7 +139,10 @@ def detect_element(ctx: Context, spec: Spec) -> ElementOutcome:
         not_rx = any_rx(list(cfg["exclude"]))
         cue_hits = [s for s in cue_hits if not not_rx.search(s.text)]
     sims = _similarities(ctx, spec, cfg)
-    emb_hits = [s for s in sents if sims[s.index] >= float(cfg.get("similarity", SIM_PRESENT))]
+    probs = _probabilities(ctx, spec)
+    p_min = float(cfg.get("probability", PROB_PRESENT))
+    emb_hits = [s for s in sents if sims[s.index] >= float(cfg.get("similarity", SIM_PRESENT))
+                or (probs is not None and probs[s.index] >= p_min and sims[s.index] >= SIM_FLOOR)]
     if spec.id not in _REC_ELEMENTS:  # the recommendations say what will be done, not what the review found
         heading_hits = [s for s in heading_hits if not _in_rec_section(s)]
         cue_hits = [s for s in cue_hits if not _in_rec_section(s)]
@@ -169,7 +191,10 @@ def _intro(ctx, spec, cfg, heading_hits, cue_hits, emb_hits, sims) -> ElementOut
     opening = [s for s in sents[:6]] + [s for s in heading_hits if s.index < max(12, len(sents) // 3)]
     opening += [s for s in sents if s.section == first_heading and s.index < 15]
     opening = list({s.index: s for s in opening}.values())
+    probs = (ctx.extra.get("_probs") or {}).get(spec.id)
     harm = [s for s in opening if s in cue_hits]
+    event_rx = any_rx(list(cfg.get("event_cues") or []))
+    harm += [s for s in opening if probs is not None and probs[s.index] >= INTRO_PROB and s not in harm and event_rx.search(s.text)]
     ctx_rx = any_rx(list(cfg.get("context_cues") or []))
     if harm:
         return ElementOutcome(spec, "present", 0.0, [(s, 0.85, "cue") for s in harm[:3]])
@@ -193,6 +218,8 @@ def _with_aspects(ctx, spec, cfg, heading_hits, cue_hits, emb_hits, sims) -> Ele
     partial_hits = [s for s in ctx.doc.sentences if cfg.get("partial_cues") and partial_rx.search(s.text)]
     future_only = {s.index for s in partial_hits}
     found = _aspects(cfg, [s for s in pool.values() if s.index not in future_only])  # "will prepare a plan" proves nothing yet
+    if spec.id == "action-plan" and heading_hits and "plan" not in found and "plan" in (cfg.get("aspects") or {}):
+        found["plan"] = heading_hits[:1]  # a section headed "Action plan" is the plan
     need = int(cfg.get("min_aspects", 2))
     evidence_sents = {s.index: s for hits in found.values() for s in hits}
     evidence = [(s, 0.85, "cue") for s in sorted(evidence_sents.values(), key=lambda s: s.index)][:EVIDENCE_LIMIT]
@@ -237,3 +264,15 @@ _SPECIAL = {
 
 def detect_elements(ctx: Context, specs: list[Spec]) -> list[ElementOutcome]:
     return [detect_element(ctx, spec) for spec in specs]
+
+
+def element_classifiers(embed: Any, embedder_name: str, specs: list[Spec]) -> dict[str, Any]:
+    """Per-element classifiers over sentence embeddings (see :mod:`classifier`); {} if they cannot be trained."""
+    if embed is None:
+        return {}
+    try:
+        from assistant.critique.detectors import classifier
+
+        return classifier.models(embed, embedder_name, [s.id for s in specs], {s.id: s.means for s in specs})
+    except Exception:  # noqa: BLE001 - without scikit-learn the cue and similarity paths still work
+        return {}
