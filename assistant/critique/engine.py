@@ -148,6 +148,14 @@ def check_draft(text: str, profile: str, settings: Settings, embedder: Embedder,
         if len(hits) > MAX_INSTANCES:
             notes.append(f"{spec.label}: {len(hits)} instances found, the first {MAX_INSTANCES} are listed")
 
+    engine = settings.critique.engine
+    if engine in ("judge", "both"):
+        from assistant.critique.judge import judge_elements
+
+        elements, judge_notes = judge_elements(text, elements, settings)
+        notes.extend(judge_notes)
+        engine = "judge" if engine == "judge" else "detectors+judge"
+
     present = sum(e.status == "present" for e in elements)
     partial = sum(e.status == "partial" for e in elements)
     missing = sum(e.status == "missing" for e in elements)
@@ -158,5 +166,5 @@ def check_draft(text: str, profile: str, settings: Settings, embedder: Embedder,
     )
     notes.append(f"checked the whole draft: {len(doc.sentences)} sentences in {len(doc.headings)} headed sections, "
                  f"{time.perf_counter() - started:.1f} s")
-    return Critique(profile=prof.name, verdict=verdict, elements=elements, issues=issues, engine="detectors",
+    return Critique(profile=prof.name, verdict=verdict, elements=elements, issues=issues, engine=engine,
                     notes=notes, draft_chars=len(text))

@@ -63,3 +63,20 @@ def test_generated_answer_with_real_model_is_verified_or_replaced():
     else:
         assert a.mode == "generated:llamacpp:smollm2" and a.citations
         assert all(text[c.quote_start:c.quote_start + len(c.quote)] == c.quote for c in a.citations)
+
+
+@pytest.mark.llm
+def test_model_judge_runs_on_the_real_model():
+    """The judge path with the real SmolLM2: a well-formed result whatever the small model says."""
+    from assistant.critique.judge import judge_elements
+    from assistant.results import ElementResult
+    from assistant.settings import load_settings
+
+    settings = load_settings(critique={"engine": "judge"}, model={"name": "llamacpp:smollm2", "max_tokens": 48, "context_size": 1024})
+    draft = "Child A died aged two. The mother met the reviewer twice. An action plan is attached and monitored by the board."
+    before = [ElementResult(id="family-involvement", label="Family involvement", status="missing", confidence=0.3, expectation="The extent to which the family took part in the review.")]
+    out, notes = judge_elements(draft, before, settings)
+    assert len(out) == 1 and out[0].status in {"present", "partial", "missing"}
+    for span in out[0].evidence:
+        assert draft[span.start:span.end] == span.text
+    assert any("model judge (llamacpp:smollm2" in n for n in notes)
