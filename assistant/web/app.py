@@ -21,7 +21,6 @@ import re
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -124,12 +123,6 @@ def _remove_upload(path: str) -> None:
             pass
     except OSError:
         pass
-
-
-def _stream_pieces(text: str, steps: int = 6) -> list[str]:
-    words = text.split(" ")
-    size = max(1, len(words) // steps)
-    return [" ".join(words[: i + size]) for i in range(0, len(words), size)]
 
 
 # ------------------------------------------------------------------ the app
@@ -268,17 +261,25 @@ def create_app(assistant: Any, *, title: str = "CaseReview") -> gr.Blocks:
             return
         previous = next((t["effective"] for t in reversed(turns) if t.get("effective")), None)
         effective = contextualise(message, previous)
+        answer: Answer | None = None
+        streamed = ""
         try:
-            answer: Answer = assistant.ask(effective, k=int(k) if k else None)
+            # a configured model streams its tokens; the verified answer then replaces them, visibly
+            for item in assistant.ask_stream(effective, k=int(k) if k else None):
+                if isinstance(item, str):
+                    streamed += item
+                    history[-1] = {"role": "assistant", "content": views.esc(streamed).replace("\n", "<br>") + " …"}
+                    yield history, "", turns, *skip4
+                else:
+                    answer = item
         except ValueError as exc:
             history[-1] = {"role": "assistant", "content": views.esc(str(exc))}
             yield history, "", turns, *skip4
             return
-        for piece in _stream_pieces(answer.text.strip()):
-            history[-1] = {"role": "assistant", "content": views.esc(piece).replace("\n", "<br>") + " …"}
-            yield history, "", turns, *skip4
-            time.sleep(0.03)
+        assert answer is not None
         content = views.answer_message(answer, lookup)
+        if streamed and answer.mode == "extractive":
+            content = '<p class="cr-note">The model\'s answer did not pass citation checks and was replaced by quotes from the guidance.</p>\n' + content
         if effective != message:
             content += f'\n\n<p class="cr-note">Read as a follow-up: “{views.esc(effective)}”</p>'
         history[-1] = {"role": "assistant", "content": content}
