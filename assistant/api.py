@@ -100,10 +100,13 @@ class Assistant:
             answer = generated_answer(question, hits, self.snapshot, self.embedder, self.settings, fallback=answer)
         return answer
 
-    def ask_stream(self, question: str, filters: Filters | None = None, k: int | None = None) -> Iterator[str | Answer]:
-        """The model's tokens as they come, then the final verified :class:`Answer` (which may replace them)."""
+    def ask_stream(self, question: str, filters: Filters | None = None, k: int | None = None, use_model: bool = True) -> Iterator[str | Answer]:
+        """The model's tokens as they come, then the final verified :class:`Answer` (which may replace them).
+
+        ``use_model=False`` gives the extractive answer even when a model is configured (the web chat's choice).
+        """
         question, hits, answer = self._extractive(question, filters, k)
-        if not self.uses_model():
+        if not (use_model and self.uses_model()):
             yield answer
             return
         from assistant.answer.generated import stream_generated_answer

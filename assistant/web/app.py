@@ -125,6 +125,8 @@ def _remove_upload(path: str) -> None:
         pass
 
 
+EXTRACTIVE_CHOICE = "none (quotes from the guidance only)"
+
 # ------------------------------------------------------------------ the app
 
 
@@ -234,7 +236,7 @@ def create_app(assistant: Any, *, title: str = "CaseReview") -> gr.Blocks:
             shutil.rmtree(folder, ignore_errors=True)
         return None
 
-    def on_chat(message: str, history: list, turns: list[dict], profile: str, k: int, session_draft: str):
+    def on_chat(message: str, history: list, turns: list[dict], profile: str, k: int, session_draft: str, answer_with: str = ""):
         message = (message or "").strip()
         history = list(history or [])
         turns = list(turns or [])
@@ -265,7 +267,8 @@ def create_app(assistant: Any, *, title: str = "CaseReview") -> gr.Blocks:
         streamed = ""
         try:
             # a configured model streams its tokens; the verified answer then replaces them, visibly
-            for item in assistant.ask_stream(effective, k=int(k) if k else None):
+            use_model = answer_with != EXTRACTIVE_CHOICE
+            for item in assistant.ask_stream(effective, k=int(k) if k else None, use_model=use_model):
                 if isinstance(item, str):
                     streamed += item
                     history[-1] = {"role": "assistant", "content": views.esc(streamed).replace("\n", "<br>") + " …"}
@@ -337,7 +340,12 @@ def create_app(assistant: Any, *, title: str = "CaseReview") -> gr.Blocks:
             with gr.Row():
                 profile = gr.Dropdown(profiles, value=default_profile, label="Profile (what a draft is checked against)", elem_id="cr-profile")
                 k = gr.Slider(1, 20, value=settings.retrieval.k, step=1, label="Passages retrieved per question", elem_id="cr-k")
-            gr.Markdown(model_md + "\n\nThe model is chosen when the server starts (`casereview chat --model …` or the settings file).")
+            model_choices = [EXTRACTIVE_CHOICE] + ([settings.model.name] if settings.model.name != "none" else [])
+            answer_with = gr.Dropdown(
+                model_choices, value=model_choices[-1], label="Answer with (the configured model, or quotes from the guidance only)", elem_id="cr-answer-with",
+                interactive=len(model_choices) > 1,
+            )
+            gr.Markdown(model_md + "\n\nModels are configured when the server starts (`casereview chat --model …` or the settings file); drafts are never sent to a model unless `critique.engine` asks for its opinion.")
 
         with gr.Tabs(elem_id="cr-tabs") as tabs:
             with gr.Tab("Ask", id="ask", elem_id="tab-ask"):
@@ -407,7 +415,7 @@ def create_app(assistant: Any, *, title: str = "CaseReview") -> gr.Blocks:
                         ex_buttons = {key: gr.Button(f"Load {label.lower()}", elem_id=f"cr-example-{key}") for key, (label, _) in EXAMPLES.items()}
 
         # ---- events -----------------------------------------------------
-        chat_inputs = [msg, chatbot, turns_state, profile, k, draft]
+        chat_inputs = [msg, chatbot, turns_state, profile, k, draft, answer_with]
         chat_outputs = [chatbot, msg, turns_state, draft, checklist, draft_view, findings, critique_state]
         msg.submit(on_chat, chat_inputs, chat_outputs, api_name="chat")
         send.click(on_chat, chat_inputs, chat_outputs, api_visibility="private")

@@ -236,3 +236,13 @@ def test_a_draft_pasted_in_the_chat_is_checked(server: str) -> None:
     reply = reply if isinstance(reply, str) else str(reply)
     assert "missing: family involvement" in reply
     assert "Check my draft" in reply
+
+
+def test_answer_with_choice_lists_extractive_and_the_configured_model(assistant: Assistant) -> None:
+    from assistant.web.app import EXTRACTIVE_CHOICE
+
+    with_model = Assistant(assistant.settings.model_copy(update={"model": assistant.settings.model.model_copy(update={"name": "llamacpp:smollm2"})}))
+    with_model.__dict__["snapshot"] = assistant.snapshot  # reuse the built index; building the page loads no model
+    config = create_app(with_model).config
+    dropdowns = [c for c in config["components"] if c.get("props", {}).get("elem_id") == "cr-answer-with"]
+    assert dropdowns and [choice[0] for choice in dropdowns[0]["props"]["choices"]] == [EXTRACTIVE_CHOICE, "llamacpp:smollm2"]
