@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.language_models.chat_models import BaseChatModel, generate_from_stream
+from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
 from assistant.models.errors import ContextOverflow, ModelTimeout, ModelUnavailable
@@ -155,10 +155,4 @@ class ChatHF(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        parts: list[str] = []
-        finish = "stop"
-        for chunk in self._stream(messages, stop=stop, run_manager=run_manager, **kwargs):
-            parts.append(chunk.text)
-            finish = (chunk.generation_info or {}).get("finish_reason", finish)
-        message = AIMessage(content="".join(parts), response_metadata={"finish_reason": finish})
-        return ChatResult(generations=[ChatGeneration(message=message, generation_info={"finish_reason": finish})])
+        return generate_from_stream(self._stream(messages, stop=stop, run_manager=run_manager, **kwargs))

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.language_models.chat_models import BaseChatModel, generate_from_stream
+from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
 from assistant.models.errors import ContextOverflow, ModelTimeout, ModelUnavailable
@@ -172,10 +172,4 @@ class ChatLlamaCpp(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        text: list[str] = []
-        finish = "stop"
-        for chunk in self._stream(messages, stop=stop, run_manager=run_manager, **kwargs):
-            text.append(chunk.text)
-            finish = (chunk.generation_info or {}).get("finish_reason", finish)
-        message = AIMessage(content="".join(text), response_metadata={"finish_reason": finish, "model_name": self.model_name})
-        return ChatResult(generations=[ChatGeneration(message=message, generation_info={"finish_reason": finish})])
+        return generate_from_stream(self._stream(messages, stop=stop, run_manager=run_manager, **kwargs))
