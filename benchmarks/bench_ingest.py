@@ -120,7 +120,8 @@ def instrumented(data_dir: Path, warm_runs: int, raw_runs: int, spawn_epoch: flo
     add("Chroma: create collection, switch, count + bookkeeping (rest of ingest())", ingest_total - known_inside)
     t_end = time.time()
     total = t_end - start_proc
-    texts = captured[0] if captured else []
+    # every text the pipeline embedded: the chunks, then their sentences (stored for answers)
+    texts = [t for batch in captured for t in batch]
 
     # raw embedding: the same texts, model loaded and already used once
     emb = original_get(settings.embedder)
@@ -171,6 +172,7 @@ def instrumented(data_dir: Path, warm_runs: int, raw_runs: int, spawn_epoch: flo
         "batch_size": settings.embedder.batch_size,
         "torch_threads": torch.get_num_threads() if torch else None,
         "embedder_class": type(emb).__name__,
+        "texts": len(texts),
     }
 
 
@@ -233,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     out = {
         "chunks": chunks,
         "files": inst["files"],
+        "texts": inst.get("texts"),
+        "embedder_class": inst.get("embedder_class"),
         "chunk_chars_mean": inst["chunk_chars_mean"],
         "batch_size": inst["batch_size"],
         "torch_threads": inst["torch_threads"],

@@ -363,7 +363,7 @@ def render(results: dict[str, Any], quick: bool = False) -> str:
         w("## 1. Ingest (`bench_ingest.py`)")
         w("")
         w(f"Corpus: `guidance_corpus/`, {ing['files']} files, {ing['chunks']} chunks ({_f(ing['chunk_chars_mean'], 0)} characters on average). "
-          f"Raw embedding = `Embedder.embed` on the same {ing['chunks']} `embedding_text()` strings, model loaded and warmed, median of {ing['raw']['n']} (batch {ing['batch_size']}, embedder {ing.get('embedder_class', 'SentenceTransformerEmbedder')}, torch threads {ing['torch_threads']}).")
+          f"Raw embedding = `Embedder.embed` on the same texts the pipeline embedded ({ing['chunks']} chunks' `embedding_text()` and their sentences, {ing.get('texts', '?')} texts), model loaded and warmed, median of {ing['raw']['n']} (batch {ing['batch_size']}, embedder {ing.get('embedder_class', 'SentenceTransformerEmbedder')}, torch threads {ing['torch_threads']}).")
         w("")
         w("| run | wall (s) | chunks/s | overhead vs raw embedding | peak RSS (MB) |")
         w("|---|---|---|---|---|")
