@@ -7,6 +7,7 @@ and never imported (importing it needs the ``llm`` tool).
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import threading
 import time
@@ -97,6 +98,9 @@ class ChatLlamaCpp(BaseChatModel):
                     )
                 except (ValueError, RuntimeError, OSError) as exc:
                     raise ModelUnavailable(self.model_name, f"llama.cpp could not load {self.model_path} ({exc})", "check the file is a valid GGUF model") from exc
+                # free the model before interpreter shutdown tears down llama.cpp's bindings;
+                # left to __del__ at exit it prints a spurious TypeError traceback
+                atexit.register(self._llama.close)
             return self._llama
 
     @property
