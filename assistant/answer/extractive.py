@@ -47,10 +47,6 @@ class ScoredSentence:
     score: float
 
 
-def _chunk_sentences(hit: RetrievedChunk) -> list[tuple[str, int]]:
-    return chunk_sentences(hit.text)
-
-
 class SentenceVectors:
     """Sentence vectors of retrieved chunks: those stored at ingest, else embedded once per process.
 
@@ -72,7 +68,7 @@ class SentenceVectors:
             with self._lock:
                 for hit in missing:
                     vectors = stored[hit.chunk_id]
-                    if vectors is not None and len(vectors) == len(_chunk_sentences(hit)):
+                    if vectors is not None and len(vectors) == len(chunk_sentences(hit.text)):
                         self._cache[hit.chunk_id] = vectors
                 missing = [h for h in missing if h.chunk_id not in self._cache]
         if missing:
@@ -99,7 +95,7 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Retrieve
     rows: list[np.ndarray] = []
     for rank, hit in enumerate(hits):
         chunk_vectors = by_chunk[hit.chunk_id]
-        for index, (text, start) in enumerate(_chunk_sentences(hit)):
+        for index, (text, start) in enumerate(chunk_sentences(hit.text)):
             if len(text) < MIN_SENTENCE_CHARS or start < 0:
                 continue
             dense = float(chunk_vectors[index] @ query_vector)
@@ -173,7 +169,7 @@ def _with_context(best: ScoredSentence, others: list[ScoredSentence]) -> list[tu
     through the list items a lead-in ending in ':' introduces, so an answer
     like 'It calls for:' is never quoted without its list.
     """
-    sentences = _chunk_sentences(best.hit)
+    sentences = chunk_sentences(best.hit.text)
     last = best.index
     if best.text.rstrip().endswith(":"):
         while last + 1 < len(sentences) and last - best.index < MAX_LIST_ITEMS:

@@ -44,9 +44,8 @@ def handle(args: argparse.Namespace) -> int:
     text = read_input(args.draft, settings.critique.max_draft_chars)
     critique = Assistant(settings).check(text, args.profile)
     fmt = "json" if args.json else (args.format or "text")
-    sys.stdout.write(render(critique, text, fmt))
-    if not render(critique, text, fmt).endswith("\n"):
-        sys.stdout.write("\n")
+    output = render(critique, text, fmt)
+    sys.stdout.write(output if output.endswith("\n") else output + "\n")
     if args.docx:
         args.docx.write_bytes(render_docx(critique, text))
         print(f"Word document written to {args.docx}", file=sys.stderr)
