@@ -16,6 +16,7 @@ _ABBREV = {
 }
 _BOUNDARY = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=\s+|$)|\n\s*\n|\n(?=\s*(?:[-•*\u2013]|\d{1,2}(?:\.\d{1,3})*[.)]?)\s)|\n(?=#)")
 _MAX_SENTENCE = 600
+_SPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,12 @@ def _emit(text: str, start: int, end: int, base: int, out: list[Sentence]) -> No
     if e <= s:
         return
     while e - s > _MAX_SENTENCE:
-        cut = text.rfind(" ", s, s + _MAX_SENTENCE)
-        if cut <= s:
-            cut = s + _MAX_SENTENCE
-        out.append(Sentence(text[s:cut], base + s, base + cut))
+        breaks = [m.start() for m in _SPACE.finditer(text, s + 1, s + _MAX_SENTENCE)]
+        cut = breaks[-1] if breaks else s + _MAX_SENTENCE
+        stop = cut
+        while text[stop - 1].isspace():  # a piece never ends in whitespace, even a newline before the break
+            stop -= 1
+        out.append(Sentence(text[s:stop], base + s, base + stop))
         s = cut
         while s < e and text[s].isspace():
             s += 1

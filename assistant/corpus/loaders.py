@@ -70,7 +70,7 @@ def load_html(data: bytes, name: str) -> list[Page]:
 def load_pdf(data: bytes, name: str) -> list[Page]:
     """Text of each page with its page number (pypdf)."""
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
+    from pypdf.errors import FileNotDecryptedError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
@@ -86,14 +86,14 @@ def load_pdf(data: bytes, name: str) -> list[Page]:
         raise
     except FileNotDecryptedError as exc:
         raise LoadError(name, "is a password-protected PDF", "save an unencrypted copy and try again") from exc
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError) as exc:
         raise LoadError(name, f"is not a readable PDF ({type(exc).__name__})", "open it in a PDF viewer and save or print it to a new PDF") from exc
     if count > MAX_PDF_PAGES:
         raise LoadError(name, f"has {count} pages, more than the {MAX_PDF_PAGES} accepted", "split it into parts")
     pages: list[Page] = []
-    for number, page in enumerate(reader.pages, start=1):
-        try:
-            text = page.extract_text() or ""
+    for number in range(1, count + 1):
+        try:  # fetching the page object can fail too (broken or self-referencing page tree)
+            text = reader.pages[number - 1].extract_text() or ""
         except Exception as exc:  # noqa: BLE001 - a broken page stream can raise anything
             raise LoadError(name, f"page {number} could not be read ({type(exc).__name__})", "save or print it to a new PDF") from exc
         text = normalise_text(text, name)
