@@ -67,7 +67,7 @@ class RetrievalSettings(_Section):
     k: int = Field(5, ge=1, le=50, description="Passages returned to the answerer.")
     candidates: int = Field(30, ge=5, le=200, description="Candidates taken from each retriever before fusion.")
     rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal rank fusion constant.")
-    dedupe_similarity: float = Field(0.92, ge=0.5, le=1.0, description="Passages whose embeddings are at least this similar to a better one are dropped as near-duplicates.")
+    dedupe_similarity: float = Field(0.8, ge=0.5, le=1.0, description="Passages sharing at least this share of their words (Jaccard) with a better one are dropped as near-duplicates; 1.0 drops only identical wording.")
     include_cards: bool = Field(True, description="Include team-written guidance cards (summaries) in retrieval.")
 
 

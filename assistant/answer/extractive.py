@@ -3,10 +3,14 @@
 Works with no generative model. Sentences of the retrieved passages are
 scored against the question by embedding similarity and by IDF-weighted
 shared content words (acronyms expanded), with a small penalty for lower
-retrieval rank; the answer quotes the best few, keeping the best sentence's
-context (the sentence after it, or the list a lead-in introduces). It
-abstains, citing nothing, when the best score is below the calibrated
-threshold or the question names something the corpus never mentions.
+retrieval rank. Candidates are single sentences and adjacent pairs, and a
+sentence that leans on the one before it ("Of these, 16% ...") is never
+quoted without it. The answer quotes the best few non-overlapping
+candidates; the best keeps its context (the next sentence, the sentences
+that lean on it, the list a lead-in introduces), and any candidate runs on
+through an enumeration ("The second ..."). It abstains, citing nothing,
+when the best sentence scores below the calibrated threshold or the
+question names something the corpus never mentions.
 """
 
 from __future__ import annotations
@@ -32,6 +36,13 @@ RANK_PENALTY = 0.02
 MIN_SENTENCE_CHARS = 25
 SAME_SENTENCE = 0.9
 MAX_LIST_ITEMS = 8
+_ANAPHOR = re.compile(
+    r"(?:of (?:these|those|them|whom)|among (?:them|these|those)|these|this|that|those|it|its|they|their|such|both|each|neither|"
+    r"however|but|also|yet|so|thus|therefore|again|moreover|furthermore|similarly|likewise|in (?:addition|particular|short|turn)|"
+    r"for (?:example|instance)|as a result|instead|he|she|the (?:first|second|third|fourth|fifth|other|same|latter|former))\b",
+    re.I,
+)
+_ENUMERATION = re.compile(r"(?:the (?:second|third|fourth|fifth|sixth|last|final)\b|(?:second|third|fourth|fifth|finally|lastly),)", re.I)
 _PROPER = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})*)")
 
 
@@ -125,6 +136,67 @@ def _abstain(question: str, hits: list[RetrievedChunk], reason: str = "") -> Ans
     return Answer(question=question, text=text, abstained=True, retrieval=hits)
 
 
+@dataclass
+class Passage:
+    """Consecutive sentences of one chunk quoted together: a sentence, or a sentence with the one it leans on."""
+
+    members: list[ScoredSentence]
+    score: float
+
+    @property
+    def first(self) -> ScoredSentence:
+        return self.members[0]
+
+    @property
+    def last(self) -> ScoredSentence:
+        return self.members[-1]
+
+    def keys(self) -> set[tuple[str, int]]:
+        return {(m.hit.chunk_id, m.index) for m in self.members}
+
+
+def leans_back(text: str) -> bool:
+    """True when a sentence only makes sense after the one before it ('Of these, 16% ...', 'It also ...')."""
+    return bool(_ANAPHOR.match(text))
+
+
+def candidate_passages(question: str, scored: list[ScoredSentence], snapshot: IndexSnapshot) -> list[Passage]:
+    """Every sentence (joined to its antecedent when it leans back), and each with the next one, scored.
+
+    A pair is scored on what it covers together (its best sentence's
+    similarity, the union of their question words), so it outranks its
+    better sentence alone only when the other one adds words that were asked
+    about; on a tie the single sentence comes first.
+    """
+    q_terms = content_terms(question)
+    weight = sum(snapshot.idf(t) for t in q_terms) or 1.0
+    terms = [content_terms(s.text) & q_terms for s in scored]
+    position = {(s.hit.chunk_id, s.index): i for i, s in enumerate(scored)}
+
+    def make(indices: list[int]) -> Passage:
+        members = [scored[i] for i in indices]
+        covered: set[str] = set().union(*(terms[i] for i in indices))
+        lexical = sum(snapshot.idf(t) for t in covered) / weight
+        dense = max(m.dense for m in members)
+        score = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * lexical - RANK_PENALTY * members[0].rank
+        return Passage(members, score)
+
+    spans: dict[tuple[int, ...], None] = {}
+    for i, s in enumerate(scored):
+        base: tuple[int, ...] | None = (i,)
+        while base is not None and leans_back(scored[base[0]].text) and scored[base[0]].index > 0:
+            before = position.get((s.hit.chunk_id, scored[base[0]].index - 1))
+            # back to the sentence it all leans on; give up if that is too short to quote (a heading-like fragment)
+            base = (before, *base) if before is not None and len(base) <= MAX_LIST_ITEMS else None
+        if base is None:
+            continue
+        spans[base] = None
+        after = position.get((s.hit.chunk_id, s.index + 1))
+        if after is not None:
+            spans[base + (after,)] = None
+    return [make(list(span)) for span in spans]
+
+
 def extractive_answer(
     question: str,
     query_vector: np.ndarray,
@@ -137,20 +209,26 @@ def extractive_answer(
     if missing:
         return _abstain(question, hits, f"it never mentions {', '.join(missing)}")
     scored, vectors = score_sentences(question, query_vector, hits, sentence_vectors, snapshot)
-    order = sorted(range(len(scored)), key=lambda i: -scored[i].score)
-    if not order or scored[order[0]].score < settings.abstain_below:
+    if not scored or max(s.score for s in scored) < settings.abstain_below:
         return _abstain(question, hits)
-    chosen: list[int] = []
-    for i in order:
-        if len(chosen) >= settings.max_sentences or scored[i].score < settings.abstain_below:
+    row_of = {(s.hit.chunk_id, s.index): i for i, s in enumerate(scored)}
+    passages = sorted(candidate_passages(question, scored, snapshot), key=lambda p: -p.score)
+    chosen: list[Passage] = []
+    taken: set[tuple[str, int]] = set()
+    for passage in passages:
+        if len(chosen) >= settings.max_sentences or passage.score < settings.abstain_below:
             break
-        if any(float(vectors[i] @ vectors[j]) >= SAME_SENTENCE for j in chosen):
+        keys = passage.keys()
+        if keys & taken:
             continue
-        chosen.append(i)
-    quotes = _with_context(scored[chosen[0]], [scored[i] for i in chosen[1:]])
+        rows = [row_of[k] for k in keys]
+        if any(float(vectors[r] @ vectors[row_of[t]]) >= SAME_SENTENCE for r in rows for t in taken):
+            continue
+        chosen.append(passage)
+        taken |= keys
     citations: list[Citation] = []
     parts: list[str] = []
-    for chunk_id, quote in quotes:
+    for chunk_id, quote in _quotes(chosen, taken):
         citation = make_citation(snapshot, len(citations) + 1, chunk_id, quote)
         if citation is None:  # cannot happen for text cut from the chunk; never cite what is not there
             continue
@@ -162,25 +240,31 @@ def extractive_answer(
     return Answer(question=question, text="\n".join(parts), citations=citations, retrieval=hits, mode="extractive")
 
 
-def _with_context(best: ScoredSentence, others: list[ScoredSentence]) -> list[tuple[str, str]]:
-    """(chunk id, quote) pairs: the best sentence with what follows it, then the runners-up.
+def _quotes(chosen: list[Passage], taken: set[tuple[str, int]]) -> list[tuple[str, str]]:
+    """(chunk id, quote) for each chosen passage, run on through what it introduces.
 
-    The best sentence's quote runs on to the next sentence of its chunk, or
-    through the list items a lead-in ending in ':' introduces, so an answer
-    like 'It calls for:' is never quoted without its list.
+    A passage ending in ':' runs on through its list, and one followed by
+    'The second ...' / 'Second, ...' through the enumeration, so an answer
+    is never 'It has four purposes. The first is ...' without the other three.
     """
-    sentences = chunk_sentences(best.hit.text)
-    last = best.index
-    if best.text.rstrip().endswith(":"):
-        while last + 1 < len(sentences) and last - best.index < MAX_LIST_ITEMS:
-            last += 1
-    elif best.index + 1 < len(sentences):
-        last = best.index + 1
-    end_text, end_start = sentences[last]
-    quote = best.hit.text[best.start:end_start + len(end_text)] if end_start >= best.start else best.text
-    out = [(best.hit.chunk_id, quote)]
-    covered = {(best.hit.chunk_id, i) for i in range(best.index, last + 1)}
-    for s in others:
-        if (s.hit.chunk_id, s.index) not in covered:
-            out.append((s.hit.chunk_id, s.text))
+    out: list[tuple[str, str]] = []
+    for n, passage in enumerate(chosen):
+        hit = passage.first.hit
+        sentences = chunk_sentences(hit.text)
+        last = passage.last.index
+        if n == 0 and len(passage.members) == 1 and last + 1 < len(sentences) and (hit.chunk_id, last + 1) not in taken:
+            last += 1  # the best sentence keeps the one after it: the detail asked for is often there
+        if sentences[last][0].rstrip().endswith(":"):
+            while last + 1 < len(sentences) and last - passage.last.index < MAX_LIST_ITEMS:
+                last += 1
+        else:
+            # Run on through an enumeration ('The second ...'), and for the best passage through
+            # sentences that lean on it ('They also consider ...'), which carry the rest of its answer.
+            follows = (lambda t: bool(_ENUMERATION.match(t) or leans_back(t))) if n == 0 else (lambda t: bool(_ENUMERATION.match(t)))
+            while last + 1 < len(sentences) and last - passage.last.index < MAX_LIST_ITEMS and follows(sentences[last + 1][0]) and (hit.chunk_id, last + 1) not in taken:
+                last += 1
+        end_text, end_start = sentences[last]
+        out.append((hit.chunk_id, hit.text[passage.first.start:end_start + len(end_text)]))
     return out
+
+

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: BM25 and dense results fused by reciprocal rank, near-duplicates dropped.
+"""Hybrid retrieval: BM25 and dense results fused by reciprocal rank, passages repeating a better one's wording dropped.
 
 Also exposed as a LangChain ``BaseRetriever`` (:class:`GuidanceRetriever`) so
 it composes with the rest of that ecosystem.
@@ -91,7 +91,7 @@ class HybridRetriever:
         order = sorted(fused, key=lambda r: -fused[r])
         chosen: list[int] = []
         for row in order:
-            if any(float(self.snapshot.embeddings[row] @ self.snapshot.embeddings[c]) >= self.settings.dedupe_similarity for c in chosen):
+            if any(self._near_duplicate(row, c) for c in chosen):
                 continue
             chosen.append(row)
             if len(chosen) >= k:
@@ -113,6 +113,14 @@ class HybridRetriever:
                 )
             )
         return out
+
+    def _near_duplicate(self, row: int, other: int) -> bool:
+        """Same wording (Jaccard over word sets), not same meaning: two passages on one topic with
+        different figures (Ofsted's 2008-09 and 2009-10 grades) are both kept."""
+        a, b = self.snapshot.word_sets[row], self.snapshot.word_sets[other]
+        if not a or not b:
+            return a == b
+        return len(a & b) / len(a | b) >= self.settings.dedupe_similarity
 
 
 class GuidanceRetriever(BaseRetriever):

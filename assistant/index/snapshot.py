@@ -90,6 +90,11 @@ class IndexSnapshot:
         return self.term_idf.get(term, math.log((len(self.chunks) + 1) / 0.5))
 
     @cached_property
+    def word_sets(self) -> list[frozenset[str]]:
+        """Each chunk's words and numbers (lower case), for spotting near-duplicate passages by their wording."""
+        return [frozenset(re.findall(r"\w+", chunk.text.lower())) for chunk in self.chunks]
+
+    @cached_property
     def vocabulary(self) -> frozenset[str]:
         """Every word (lower case) that appears in the corpus, titles and headings included."""
         words: set[str] = set()
