@@ -120,16 +120,6 @@ def check_draft(text: str, profile: str, settings: Settings, embedder: Embedder,
     ctx = Context(doc=doc, vectors=vectors, embed=embedder.embed, extra={"embedder_name": embedder_name, "classifiers": classifiers})
     notes: list[str] = []
 
-    elements: list[ElementResult] = []
-    for outcome in detect_elements(ctx, list(prof.elements)):
-        spec = outcome.spec
-        elements.append(ElementResult(
-            id=spec.id, label=spec.label, status=outcome.status, confidence=float(max(0.0, min(1.0, outcome.confidence))),
-            evidence=[_span(text, s.start, s.end) for s, _, _ in outcome.evidence] if outcome.status != "missing" else [],
-            expectation=_expectation(outcome),
-            guidance=_cite(guidance, f"{spec.label}: {spec.means}", spec.source, notes) if outcome.status != "present" else [],
-        ))
-
     issues: list[IssueResult] = []
     for spec in prof.issues:
         detector = ISSUE_DETECTORS.get(spec.id)
@@ -147,6 +137,20 @@ def check_draft(text: str, profile: str, settings: Settings, embedder: Embedder,
         issues.append(issue)
         if len(hits) > MAX_INSTANCES:
             notes.append(f"{spec.label}: {len(hits)} instances found, the first {MAX_INSTANCES} are listed")
+
+    elements: list[ElementResult] = []
+    for outcome in detect_elements(ctx, list(prof.elements)):
+        spec = outcome.spec
+        implied = [i.label for i in issues if i.id in spec.partial_with]
+        if outcome.status == "present" and implied:
+            outcome.status = "partial"
+            outcome.note = f"present in places, but the draft also shows: {', '.join(implied).lower()} (see below)"
+        elements.append(ElementResult(
+            id=spec.id, label=spec.label, status=outcome.status, confidence=float(max(0.0, min(1.0, outcome.confidence))),
+            evidence=[_span(text, s.start, s.end) for s, _, _ in outcome.evidence] if outcome.status != "missing" else [],
+            expectation=_expectation(outcome),
+            guidance=_cite(guidance, f"{spec.label}: {spec.means}", spec.source, notes) if outcome.status != "present" else [],
+        ))
 
     engine = settings.critique.engine
     if engine in ("judge", "both"):

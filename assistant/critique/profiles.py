@@ -33,6 +33,9 @@ class Spec:
     label: str
     means: str
     source: tuple[str, ...] = ()
+    # An element that cannot be present while one of these issues is reported (the same judgement seen from
+    # the other side: "why it happened" is at most partial when the findings only describe).
+    partial_with: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,8 @@ def _specs(raw: dict[str, Any] | None, kind: str, path: Path) -> dict[str, Spec]
     for key, value in (raw or {}).items():
         if not isinstance(value, dict) or "label" not in value or "means" not in value:
             raise ValueError(f"{path}: {kind} {key!r} needs a label and a means")
-        out[str(key)] = Spec(str(key), kind, str(value["label"]), " ".join(str(value["means"]).split()), tuple(value.get("source") or ()))
+        out[str(key)] = Spec(str(key), kind, str(value["label"]), " ".join(str(value["means"]).split()), tuple(value.get("source") or ()),
+                             tuple(value.get("partial_with") or ()))
     return out
 
 

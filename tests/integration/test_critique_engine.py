@@ -137,6 +137,34 @@ def test_lcspr_profile_runs(env):
     assert "missing:lcspr-rapid-review" in c.findings  # an SCR-era draft says nothing of a rapid review
 
 
+LCSPR_DESCRIPTIVE = """## Why the review was held
+Child K, aged two, died in March 2024 and neglect was suspected, so the partners notified the Panel and held a rapid review.
+
+## Findings
+The analysis of this review shows the following.
+- The health visitor did not visit after the family moved.
+- The school nurse did not share the weight concerns with the GP.
+- The duty team did not complete an assessment after the second referral.
+- The police did not tell children's social care about the domestic incident.
+
+## Recommendations
+1. Agencies should communicate better.
+"""
+
+
+def test_an_element_is_at_most_partial_while_its_opposite_issue_is_reported(env):
+    settings, emb = env
+    c = check_draft(LCSPR_DESCRIPTIVE, "lcspr-report", settings, emb)
+    why = next(e for e in c.elements if e.id == "lcspr-why-it-happened")
+    owned = next(e for e in c.elements if e.id == "lcspr-recommendations-owned")
+    assert "issue:findings-descriptive-only" in c.findings and "issue:recommendations-vague" in c.findings
+    assert why.status == "partial" and owned.status == "partial"
+    assert "findings describe but do not explain" in why.expectation and "vague recommendations" in owned.expectation
+    # the SCR profile has no such pairing: its elements are judged on their own
+    assert get_profile("scr-executive-summary").elements and not any(e.partial_with for e in get_profile("scr-executive-summary").elements)
+    assert {e.id: e.partial_with for e in get_profile("lcspr-report").elements}["lcspr-why-it-happened"] == ("findings-descriptive-only",)
+
+
 def test_empty_and_oversized_drafts(env):
     settings, emb = env
     with pytest.raises(LoadError):
