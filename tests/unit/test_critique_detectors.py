@@ -249,3 +249,40 @@ def test_good_practice_not_from_advice():
 def test_action_plan_heading_with_agreed_actions():
     text = "Action plan\nEach agency has agreed actions, named leads and dates; the subgroup checks progress every quarter.\n"
     assert detect_element(ctx(text), _spec("action-plan")).status == "present"
+
+
+def test_parallel_process_relation_in_other_words():
+    text = "The father was convicted of manslaughter. The workshops were held after the criminal trial ended, by agreement with the police."
+    assert detect_element(ctx(text), _spec("parallel-processes")).status == "present"
+    assert detect_element(ctx("The mother was charged. The inquest has been adjourned."), _spec("parallel-processes")).status == "present"
+
+
+def test_vague_recommendation_says_what_it_lacks_in_plain_words():
+    hits = recommendations.detect(ctx("Recommendations\n1. Agencies should communicate better with each other.\n"))
+    assert hits and hits[0].why == "this recommendation has no clear owner and no way to tell it was done and its action is vague"
+
+
+@pytest.mark.parametrize("item", [
+    "The chair of the CCE panel will widen its criteria to include any child with two or more missing episodes.",
+    "The education safeguarding lead will require schools to send online safety information in families' main languages from September.",
+])
+def test_owned_recommendations_in_other_words(item):
+    assert recommendations.detect(ctx(f"Recommendations\n1. {item}\n")) == []
+
+
+def test_a_statement_of_what_must_improve_is_not_a_recommendation():
+    text = "Recommendations\nPractice must improve in joining up small concerns about a child's wellbeing.\n1. The council's education lead will revise the policy by July.\n"
+    assert recommendations.detect(ctx(text)) == []
+
+
+def _lcspr(eid):
+    return {e.id: e for e in get_profile("lcspr-report").elements}[eid]
+
+
+@pytest.mark.parametrize("text,status", [
+    ("Evaluating impact\nIn twelve months the partnership will audit 40 records and ask fathers whether they felt included.", "present"),
+    ("Monitoring\nThe exploitation subgroup will monitor progress on these actions and receive a report each quarter.", "partial"),
+    ("Child K died in March.", "missing"),
+])
+def test_lcspr_impact_evaluation_needs_a_way_to_judge_the_effect(text, status):
+    assert detect_element(ctx(text), _lcspr("lcspr-impact-evaluation")).status == status

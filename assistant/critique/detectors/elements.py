@@ -258,6 +258,7 @@ _SPECIAL = {
     "review-process": _with_aspects,
     "action-plan": _with_aspects,
     "parallel-processes": _with_aspects,
+    "lcspr-impact-evaluation": _with_aspects,
     "recommendations": _recommendations,
 }
 

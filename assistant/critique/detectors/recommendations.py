@@ -22,7 +22,7 @@ def _cfg():
 _MENTION_ONLY = rx(r"^\W*(the )?(review|report|board|panel|author|partnership)?\s*(makes?|made|has made|contains?|sets out) (\w+ )?recommendations\W*$|\b(accepted|agreed|endorsed) (all )?(\w+ )?(the )?recommendations\b|recommendations (are|were) (available|set out in)")
 
 
-_NOT_ITEM = rx(r"\b(action plan|available (from|on request)|(has|have) (accepted|agreed|endorsed)|monitor(s|ed|ing)? (progress|the (plan|actions))|these are (set out|listed|given) in)\b")
+_NOT_ITEM = rx(r"^\W*practice (must|needs to|should|has to) (improve|change)\b|\b(action plan|available (from|on request)|(has|have) (accepted|agreed|endorsed)|monitor(s|ed|ing)? (progress|the (plan|actions))|these are (set out|listed|given) in)\b")
 
 
 def recommendation_items(ctx: Context):
@@ -67,7 +67,7 @@ def detect(ctx: Context) -> list[Hit]:
             continue
         if has_owner and not is_vague:
             continue
-        missing = [n for n, ok in (("an owner", has_owner), ("a way to tell it was done", has_measure)) if not ok]
-        hits.append(Hit(s, s.start, s.end, f"this recommendation has no {' and no '.join(missing)}" + (" and its action is vague" if is_vague else ""),
+        missing = [n for n, ok in (("no clear owner", has_owner), ("no way to tell it was done", has_measure)) if not ok]
+        hits.append(Hit(s, s.start, s.end, f"this recommendation has {' and '.join(missing)}" + (" and its action is vague" if is_vague else ""),
                         "name who will do what by when and how completion is checked, e.g. 'The partnership's training group will run multi-agency neglect training for all duty staff by March and report attendance to the board'"))
     return hits
