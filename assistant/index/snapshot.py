@@ -60,7 +60,7 @@ class IndexSnapshot:
             raise _store_failure(self.client, exc) from exc
         self.chunks: list[StoredChunk] = [_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
         emb = got["embeddings"]
-        self.embeddings = np.asarray(emb, dtype=np.float32) if emb is not None and len(emb) else np.zeros((0, 384), np.float32)
+        self.embeddings = np.asarray(emb, dtype=np.float32) if emb is not None and len(emb) else np.zeros((0, 0), np.float32)  # empty: no width to know
         self.row = {c.chunk_id: i for i, c in enumerate(self.chunks)}
         self.bm25 = BM25Index([f"{c.title} {' '.join(c.location.heading_path)} {c.text}" for c in self.chunks])
 

@@ -119,6 +119,13 @@ def test_descriptive_only_findings():
     assert analysis.descriptive_only(ctx(explained)) == []
 
 
+def test_descriptive_findings_in_other_words():
+    prose = ("Findings\n- The duty social worker ignored the childminder's worry.\n"
+             "- The health visitor should have known that a toddler rarely injures herself in this way.\n"
+             "- Neither agency referred the family to children's services.\n")
+    assert len(analysis.descriptive_only(ctx(prose))) == 3
+
+
 # ------------------------------------------------------------ elements (cue paths)
 
 def _spec(eid):
