@@ -192,7 +192,7 @@ def candidate_passages(question: str, scored: list[ScoredSentence], snapshot: In
             continue
         spans[base] = None
         after = position.get((s.hit.chunk_id, s.index + 1))
-        if after is not None:
+        if after is not None and "\n\n" not in s.hit.text[s.start:scored[after].start]:  # a pair stays in its paragraph
             spans[base + (after,)] = None
     return [make(list(span)) for span in spans]
 
