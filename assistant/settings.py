@@ -72,7 +72,7 @@ class RetrievalSettings(_Section):
 
 
 class AnswerSettings(_Section):
-    max_sentences: int = Field(3, ge=1, le=10, description="Sentences quoted in an extractive answer.")
+    max_sentences: int = Field(3, ge=1, le=10, description="Quotes in an extractive answer: each a sentence, or the few consecutive sentences that belong together.")
     abstain_below: float = Field(
         0.30,
         ge=0.0,

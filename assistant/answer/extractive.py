@@ -138,7 +138,7 @@ def _abstain(question: str, hits: list[RetrievedChunk], reason: str = "") -> Ans
 
 @dataclass
 class Passage:
-    """Consecutive sentences of one chunk quoted together: a sentence, or a sentence with the one it leans on."""
+    """Consecutive sentences of one chunk, quoted together: one sentence, a pair, or a sentence with those it leans on."""
 
     members: list[ScoredSentence]
     score: float
