@@ -293,3 +293,12 @@ def _lcspr(eid):
 ])
 def test_lcspr_impact_evaluation_needs_a_way_to_judge_the_effect(text, status):
     assert detect_element(ctx(text), _lcspr("lcspr-impact-evaluation")).status == status
+
+
+@pytest.mark.parametrize("text,status", [
+    ("The local authority notified the Panel. The rapid review found that the case raised new concerns, and the partners agreed a local review was likely to identify improvements.", "present"),
+    ("A rapid review was held, after which the safeguarding partners commissioned this review.", "partial"),
+    ("This review was commissioned by the safeguarding partners.", "missing"),
+])
+def test_lcspr_rapid_review_needs_the_review_and_the_reason(text, status):
+    assert detect_element(ctx(text), _lcspr("lcspr-rapid-review")).status == status

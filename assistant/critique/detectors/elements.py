@@ -259,6 +259,7 @@ _SPECIAL = {
     "action-plan": _with_aspects,
     "parallel-processes": _with_aspects,
     "lcspr-impact-evaluation": _with_aspects,
+    "lcspr-rapid-review": _with_aspects,
     "recommendations": _recommendations,
 }
 
