@@ -95,6 +95,11 @@ def _merge(vocab: Vocabulary, path: Path) -> None:
             issues = tuple(vocab.issues[i] for i in raw.get("issues") or [])
         except KeyError as exc:
             raise ValueError(f"{path}: profile {name!r} names an undefined id {exc}") from None
+        issue_ids = {i.id for i in issues}
+        for element in elements:
+            stray = [i for i in element.partial_with if i not in issue_ids]
+            if stray:
+                raise ValueError(f"{path}: profile {name!r}: element {element.id!r} is partial_with {', '.join(stray)}, which the profile does not check")
         vocab.profiles[str(name)] = Profile(str(name), " ".join(str(raw.get("description", "")).split()), elements, issues, path.name)
 
 

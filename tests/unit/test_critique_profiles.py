@@ -61,3 +61,16 @@ def test_finding_ids_format():
     ids = profiles.finding_ids("scr-executive-summary")
     assert "missing:family-involvement" in ids and "partial:action-plan" in ids and "issue:jargon-unexplained" in ids
     assert len(ids) == 12 * 2 + 8
+
+
+def test_partial_with_must_name_an_issue_of_the_same_profile(tmp_path):
+    path = tmp_path / "extra.yaml"
+    path.write_text(
+        "elements:\n  why:\n    label: Why\n    means: Why it happened.\n    partial_with: [made-up-issue]\n"
+        "profiles:\n  p:\n    elements: [why]\n    issues: [blame-individuals]\n",
+        encoding="utf-8",
+    )
+    vocab = profiles.Vocabulary()
+    profiles._merge(vocab, profiles.FINDINGS_FILE)
+    with pytest.raises(ValueError, match="partial_with made-up-issue"):
+        profiles._merge(vocab, path)
