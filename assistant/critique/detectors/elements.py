@@ -18,12 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from assistant.critique.detectors.common import Context, any_rx, load_data, rx
+from assistant.critique.detectors.common import DATA_DIR, Context, any_rx, load_data, rx
 from assistant.critique.draft import DraftSentence
 from assistant.critique.profiles import Spec
 
-CUES_FILE = "critique_elements.yaml"
-LCSPR_CUES_FILE = "critique_elements_lcspr.yaml"
+CUES_GLOB = "critique_elements*.yaml"  # critique_elements.yaml, then one file per further profile
 
 # Similarity to the nearest exemplar that counts as evidence on its own (tuned on the dev sets only).
 SIM_PRESENT = 0.62
@@ -48,11 +47,8 @@ class ElementOutcome:
 
 def element_cues() -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    for name in (CUES_FILE, LCSPR_CUES_FILE):
-        try:
-            out.update(load_data(name).get("elements") or {})
-        except FileNotFoundError:
-            continue
+    for path in sorted(DATA_DIR.glob(CUES_GLOB)):
+        out.update(load_data(path.name).get("elements") or {})
     return out
 
 
