@@ -302,3 +302,11 @@ def test_lcspr_impact_evaluation_needs_a_way_to_judge_the_effect(text, status):
 ])
 def test_lcspr_rapid_review_needs_the_review_and_the_reason(text, status):
     assert detect_element(ctx(text), _lcspr("lcspr-rapid-review")).status == status
+
+
+@pytest.mark.parametrize("text", [
+    "K is a Black British boy who lives with his mother. The review concluded that adultification shaped how he was seen.",
+    "The review considered whether the family's comfortable circumstances made professionals less ready to see risk.",
+])
+def test_lcspr_child_context_in_other_words(text):
+    assert detect_element(ctx(text), _lcspr("lcspr-child-context")).status == "present"
