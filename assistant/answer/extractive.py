@@ -56,6 +56,7 @@ class ScoredSentence:
     dense: float
     lexical: float
     score: float
+    matched: frozenset[str] = frozenset()  # the question's content terms this sentence contains
 
 
 class SentenceVectors:
@@ -110,9 +111,10 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Retrieve
             if len(text) < MIN_SENTENCE_CHARS or start < 0:
                 continue
             dense = float(chunk_vectors[index] @ query_vector)
-            lexical = sum(snapshot.idf(t) for t in q_terms & content_terms(text)) / weight
+            matched = frozenset(q_terms & content_terms(text))
+            lexical = sum(snapshot.idf(t) for t in matched) / weight
             score = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * lexical - RANK_PENALTY * rank
-            scored.append(ScoredSentence(hit, rank, index, text, start, dense, lexical, score))
+            scored.append(ScoredSentence(hit, rank, index, text, start, dense, lexical, score, matched))
             rows.append(chunk_vectors[index])
     if not scored:
         return [], np.zeros((0, 1), np.float32)
@@ -140,6 +142,7 @@ def _abstain(question: str, hits: list[RetrievedChunk], reason: str = "") -> Ans
 class Passage:
     """Consecutive sentences of one chunk, quoted together: one sentence, a pair, or a sentence with those it leans on."""
 
+    rows: tuple[int, ...]  # positions in the scored list, consecutive sentences of one chunk
     members: list[ScoredSentence]
     score: float
 
@@ -150,9 +153,6 @@ class Passage:
     @property
     def last(self) -> ScoredSentence:
         return self.members[-1]
-
-    def keys(self) -> set[tuple[str, int]]:
-        return {(m.hit.chunk_id, m.index) for m in self.members}
 
 
 def leans_back(text: str) -> bool:
@@ -168,18 +168,16 @@ def candidate_passages(question: str, scored: list[ScoredSentence], snapshot: In
     better sentence alone only when the other one adds words that were asked
     about; on a tie the single sentence comes first.
     """
-    q_terms = content_terms(question)
-    weight = sum(snapshot.idf(t) for t in q_terms) or 1.0
-    terms = [content_terms(s.text) & q_terms for s in scored]
+    weight = sum(snapshot.idf(t) for t in content_terms(question)) or 1.0
     position = {(s.hit.chunk_id, s.index): i for i, s in enumerate(scored)}
 
-    def make(indices: list[int]) -> Passage:
-        members = [scored[i] for i in indices]
-        covered: set[str] = set().union(*(terms[i] for i in indices))
+    def make(rows: tuple[int, ...]) -> Passage:
+        members = [scored[i] for i in rows]
+        covered: frozenset[str] = frozenset().union(*(m.matched for m in members))
         lexical = sum(snapshot.idf(t) for t in covered) / weight
         dense = max(m.dense for m in members)
         score = DENSE_WEIGHT * dense + LEXICAL_WEIGHT * lexical - RANK_PENALTY * members[0].rank
-        return Passage(members, score)
+        return Passage(rows, members, score)
 
     spans: dict[tuple[int, ...], None] = {}
     for i, s in enumerate(scored):
@@ -194,7 +192,7 @@ def candidate_passages(question: str, scored: list[ScoredSentence], snapshot: In
         after = position.get((s.hit.chunk_id, s.index + 1))
         if after is not None and "\n\n" not in s.hit.text[s.start:scored[after].start]:  # a pair stays in its paragraph
             spans[base + (after,)] = None
-    return [make(list(span)) for span in spans]
+    return [make(span) for span in spans]
 
 
 def extractive_answer(
@@ -211,24 +209,21 @@ def extractive_answer(
     scored, vectors = score_sentences(question, query_vector, hits, sentence_vectors, snapshot)
     if not scored or max(s.score for s in scored) < settings.abstain_below:
         return _abstain(question, hits)
-    row_of = {(s.hit.chunk_id, s.index): i for i, s in enumerate(scored)}
     passages = sorted(candidate_passages(question, scored, snapshot), key=lambda p: -p.score)
     chosen: list[Passage] = []
-    taken: set[tuple[str, int]] = set()
+    taken: set[int] = set()
     for passage in passages:
         if len(chosen) >= settings.max_sentences or passage.score < settings.abstain_below:
             break
-        keys = passage.keys()
-        if keys & taken:
+        if taken.intersection(passage.rows):
             continue
-        rows = [row_of[k] for k in keys]
-        if any(float(vectors[r] @ vectors[row_of[t]]) >= SAME_SENTENCE for r in rows for t in taken):
+        if any(float(vectors[r] @ vectors[t]) >= SAME_SENTENCE for r in passage.rows for t in taken):
             continue
         chosen.append(passage)
-        taken |= keys
+        taken.update(passage.rows)
     citations: list[Citation] = []
     parts: list[str] = []
-    for chunk_id, quote in _quotes(chosen, taken):
+    for chunk_id, quote in _quotes(chosen, {(scored[r].hit.chunk_id, scored[r].index) for r in taken}):
         citation = make_citation(snapshot, len(citations) + 1, chunk_id, quote)
         if citation is None:  # cannot happen for text cut from the chunk; never cite what is not there
             continue
