@@ -14,6 +14,7 @@ when only some parts are there.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -45,7 +46,9 @@ class ElementOutcome:
     note: str = ""
 
 
+@lru_cache(maxsize=1)
 def element_cues() -> dict[str, dict[str, Any]]:
+    """Cues per element from every cue file, parsed once per process (read-only: callers never mutate it)."""
     out: dict[str, dict[str, Any]] = {}
     for path in sorted(DATA_DIR.glob(CUES_GLOB)):
         out.update(load_data(path.name).get("elements") or {})
