@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models.chat_models import BaseChatModel, generate_from_stream
 from langchain_core.messages import AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.outputs import ChatGenerationChunk
 from pydantic import PrivateAttr
 
 from assistant.models.errors import ContextOverflow, ModelTimeout, ModelUnavailable
+from assistant.models.streaming import StreamingChatModel
 
 
 def check_model_dir(path: Path, model_name: str) -> Path:
@@ -27,7 +27,7 @@ def check_model_dir(path: Path, model_name: str) -> Path:
     return path
 
 
-class ChatHF(BaseChatModel):
+class ChatHF(StreamingChatModel):
     model_dir: str
     model_name: str = "hf"
     n_ctx: int = 2048
@@ -147,12 +147,3 @@ class ChatHF(BaseChatModel):
             if errors:
                 raise errors[0]
         yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata={"finish_reason": finish}), generation_info={"finish_reason": finish})
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        return generate_from_stream(self._stream(messages, stop=stop, run_manager=run_manager, **kwargs))

