@@ -310,3 +310,10 @@ def test_lcspr_rapid_review_needs_the_review_and_the_reason(text, status):
 ])
 def test_lcspr_child_context_in_other_words(text):
     assert detect_element(ctx(text), _lcspr("lcspr-child-context")).status == "present"
+
+
+def test_lcspr_rapid_review_acronyms_are_matched_as_acronyms_only():
+    spec = _lcspr("lcspr-rapid-review")
+    text = "Following the SIN the partnership held an RR, and the partners agreed a review was likely to identify improvements."
+    assert detect_element(ctx(text), spec).status == "present"
+    assert detect_element(ctx("The mother said it was a sin to ask for help."), spec).status == "missing"
