@@ -110,6 +110,7 @@ class CritiqueCase(_CaseBase):
 
 class AskCase(_CaseBase):
     task: Literal["ask"]
+    kind: str | None = Field(None, description="What sort of question this is (e.g. 'number-not-given', 'list'): metrics are also reported per kind.")
     expected: AskExpected
 
 
