@@ -8,6 +8,7 @@ safe to share across threads for reads.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator
@@ -16,12 +17,23 @@ from assistant.answer.extractive import SentenceVectors, extractive_answer, scor
 from assistant.answer.citations import make_citation
 from assistant.index.embedder import Embedder, get_embedder
 from assistant.index.ingest import IngestReport, ingest
+from assistant.index.live import LiveIndex
 from assistant.index.retriever import Filters, GuidanceRetriever, HybridRetriever
 from assistant.index.snapshot import IndexSnapshot
 from assistant.results import Answer, Citation, Critique, RetrievedChunk, SourceInfo
 from assistant.settings import Settings, load_settings
 
 MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """Everything built on one index generation; a call takes one and uses it throughout, so it never mixes two."""
+
+    snapshot: IndexSnapshot
+    retriever: HybridRetriever
+    sentence_vectors: SentenceVectors
+    guidance_cache: dict[tuple[str, tuple[str, ...]], list[Citation]] = field(default_factory=dict)
 
 
 class Assistant:
@@ -39,41 +51,44 @@ class Assistant:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or load_settings()
         self._lock = threading.Lock()
+        # follows the newest complete generation, so a server keeps answering through ingests made beside it
+        self._live: LiveIndex[_Loaded] = LiveIndex(self.settings, self._load)
 
     # -- shared parts, loaded on first use ---------------------------------
     @cached_property
     def embedder(self) -> Embedder:
         return get_embedder(self.settings.embedder)
 
-    @cached_property
+    def _load(self, snapshot: IndexSnapshot) -> _Loaded:
+        return _Loaded(snapshot, HybridRetriever(snapshot, self.settings.retrieval, self.embedder), SentenceVectors(self.embedder, snapshot))
+
+    def _index(self) -> _Loaded:
+        return self._live.current()
+
+    @property
     def snapshot(self) -> IndexSnapshot:
-        return IndexSnapshot(self.settings)
+        return self._index().snapshot
 
-    @cached_property
+    @property
     def retriever(self) -> HybridRetriever:
-        return HybridRetriever(self.snapshot, self.settings.retrieval, self.embedder)
+        return self._index().retriever
 
-    @cached_property
+    @property
     def sentence_vectors(self) -> SentenceVectors:
-        return SentenceVectors(self.embedder, self.snapshot)
-
-    @cached_property
-    def _guidance_cache(self) -> dict[tuple[str, tuple[str, ...]], list[Citation]]:
-        return {}
+        return self._index().sentence_vectors
 
     def langchain_retriever(self, k: int | None = None, filters: Filters | None = None) -> GuidanceRetriever:
-        return GuidanceRetriever(retriever=self.retriever, k=k or self.settings.retrieval.k, filters=filters)
+        return GuidanceRetriever(retriever=_CurrentRetriever(self), k=k or self.settings.retrieval.k, filters=filters)
 
     def reload(self) -> None:
         """Forget the loaded index (after an ingest) so the next call sees the new generation."""
-        for name in ("snapshot", "retriever", "sentence_vectors", "_guidance_cache"):
-            self.__dict__.pop(name, None)
+        self._live.forget()
 
     def sources(self) -> list[SourceInfo]:
         """The documents in the index: originals first, then the team's guidance cards."""
         return [
             SourceInfo(id=d.doc_id, title=d.title, publisher=d.publisher, year=(d.date or "")[:4], kind=d.kind, edition=d.edition, chunks=d.chunks, summary=d.is_summary, origin=d.origin)
-            for d in sorted(self.snapshot.docs.values(), key=lambda d: (d.is_summary, d.doc_id))
+            for d in sorted(self._index().snapshot.docs.values(), key=lambda d: (d.is_summary, d.doc_id))
         ]
 
     # -- the flows ----------------------------------------------------------
@@ -82,22 +97,23 @@ class Assistant:
         self.reload()
         return report
 
-    def _extractive(self, question: str, filters: Filters | None, k: int | None) -> tuple[str, list[RetrievedChunk], Answer]:
+    def _extractive(self, question: str, filters: Filters | None, k: int | None) -> tuple[str, list[RetrievedChunk], Answer, _Loaded]:
         question = validate_question(question)
+        index = self._index()
         query_vector = self.embedder.embed([question])[0]
-        hits = self.retriever.search(question, k=k, filters=filters, query_vector=query_vector)
-        return question, hits, extractive_answer(question, query_vector, hits, self.snapshot, self.sentence_vectors, self.settings.answer)
+        hits = index.retriever.search(question, k=k, filters=filters, query_vector=query_vector)
+        return question, hits, extractive_answer(question, query_vector, hits, index.snapshot, index.sentence_vectors, self.settings.answer), index
 
     def uses_model(self) -> bool:
         return self.settings.model.name != "none" and self.settings.model.answer_mode != "extractive"
 
     def ask(self, question: str, filters: Filters | None = None, k: int | None = None) -> Answer:
         """Answer ``question`` from the guidance, every claim cited, or abstain."""
-        question, hits, answer = self._extractive(question, filters, k)
+        question, hits, answer, index = self._extractive(question, filters, k)
         if self.uses_model():
             from assistant.answer.generated import generated_answer
 
-            answer = generated_answer(question, hits, self.snapshot, self.embedder, self.settings, fallback=answer)
+            answer = generated_answer(question, hits, index.snapshot, self.embedder, self.settings, fallback=answer)
         return answer
 
     def ask_stream(self, question: str, filters: Filters | None = None, k: int | None = None, use_model: bool = True) -> Iterator[str | Answer]:
@@ -105,13 +121,13 @@ class Assistant:
 
         ``use_model=False`` gives the extractive answer even when a model is configured (the web chat's choice).
         """
-        question, hits, answer = self._extractive(question, filters, k)
+        question, hits, answer, index = self._extractive(question, filters, k)
         if not (use_model and self.uses_model()):
             yield answer
             return
         from assistant.answer.generated import stream_generated_answer
 
-        yield from stream_generated_answer(question, hits, self.snapshot, self.embedder, self.settings, fallback=answer)
+        yield from stream_generated_answer(question, hits, index.snapshot, self.embedder, self.settings, fallback=answer)
 
     def guidance_for(self, query: str, doc_ids: list[str]) -> list[Citation]:
         """The best sentence of the named documents for ``query``, as a verified citation (for critique findings).
@@ -120,19 +136,20 @@ class Assistant:
         results are cached for the life of the loaded index.
         """
         key = (query, tuple(doc_ids))
-        cached = self._guidance_cache.get(key)
+        index = self._index()
+        cached = index.guidance_cache.get(key)
         if cached is not None:
             return [c.model_copy() for c in cached]
         filters = Filters(doc_ids=tuple(doc_ids)) if doc_ids else None
         vector = self.embedder.embed([query])[0]
-        hits = self.retriever.search(query, k=3, filters=filters, query_vector=vector)
-        scored, _ = score_sentences(query, vector, hits, self.sentence_vectors, self.snapshot)
+        hits = index.retriever.search(query, k=3, filters=filters, query_vector=vector)
+        scored, _ = score_sentences(query, vector, hits, index.sentence_vectors, index.snapshot)
         citations: list[Citation] = []
         if scored:
             best = max(scored, key=lambda s: s.score)
-            citation = make_citation(self.snapshot, 1, best.hit.chunk_id, best.text)
+            citation = make_citation(index.snapshot, 1, best.hit.chunk_id, best.text)
             citations = [citation] if citation else []
-        self._guidance_cache[key] = citations
+        index.guidance_cache[key] = citations
         return [c.model_copy() for c in citations]
 
     def check(self, text: str, profile: str | None = None) -> Critique:
@@ -146,6 +163,16 @@ class Assistant:
         except Exception:  # noqa: BLE001 - no index yet: findings come without guidance citations
             lookup = None
         return check_draft(text, profile or self.settings.critique.profile, self.settings, self.embedder, lookup)
+
+
+class _CurrentRetriever:
+    """The retriever of whichever generation is current at each search (a LangChain retriever outlives ingests)."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self._assistant = assistant
+
+    def search(self, *args: Any, **kwargs: Any) -> list[RetrievedChunk]:
+        return self._assistant.retriever.search(*args, **kwargs)
 
 
 def validate_question(question: str) -> str:

@@ -19,8 +19,24 @@ from assistant.corpus.errors import LoadError
 from assistant.corpus.loaders import supported_suffixes
 from assistant.corpus.manifest import read_manifest
 from assistant.index.embedder import get_embedder
+from assistant.index.hygiene import bytes_needed, free_bytes, remove_orphan_segments, tidy
+from assistant.index.integrity import altered_documents
 from assistant.index.sentence_units import METADATA_KEY as SENTENCES_KEY, embedding_texts, encode_vectors
-from assistant.index.store import DocRecord, Generation, StoreError, current_generation, generation_name, damaged_store, list_generations, open_client, quarantine_local_store
+from assistant.index.store import (
+    DocRecord,
+    Generation,
+    StoreError,
+    current_generation,
+    damaged_store,
+    disk_full,
+    generation_name,
+    is_disk_full,
+    list_generations,
+    open_client,
+    replace_local_store,
+    staging_path,
+    store_path,
+)
 from assistant.settings import Settings
 
 ADD_BATCH = 256
@@ -34,6 +50,8 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    repaired: list[str] = field(default_factory=list)  # stored text no longer matched its ids: re-read from the file
+    orphans_removed: int = 0  # segment folders of dropped or interrupted generations
     chunks: int = 0
     embedded: int = 0
     up_to_date: bool = False
@@ -112,20 +130,47 @@ def ingest(
     carried: dict[str, DocRecord] = {}
     try:
         return _ingest(settings, paths, remove, rebuild, say, carried)
-    except StoreError:
+    except StoreError as exc:
+        if rebuild and exc.kind == "damaged" and not settings.chroma_url:
+            return _rebuild_beside(settings, paths, remove, say, carried, exc)
         raise
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # noqa: BLE001 - only Chroma's own failures are translated
+        if is_disk_full(exc):
+            raise (StoreError(f"the Chroma server at {settings.chroma_url} has no room ({str(exc)[:200]}); the previous index is unchanged", kind="disk_full")
+                   if settings.chroma_url else disk_full(store_path(settings))) from exc
         if not _is_store_failure(exc):
             raise
-        if rebuild and not settings.chroma_url:
-            aside = quarantine_local_store(settings)
-            say(f"the store failed while writing ({type(exc).__name__}); moved it to {aside} and building a new one")
-            return _ingest(settings, paths, remove, rebuild, say, carried)
         if settings.chroma_url:
             raise StoreError(f"the Chroma server at {settings.chroma_url} failed during ingest ({type(exc).__name__}: {str(exc)[:200]}); the previous index is unchanged") from exc
-        raise damaged_store(Path(settings.data_dir) / "chroma", exc) from exc
+        if rebuild:
+            return _rebuild_beside(settings, paths, remove, say, carried, exc)
+        raise damaged_store(store_path(settings), exc) from exc
+
+
+def _rebuild_beside(
+    settings: Settings, paths: list[Path] | None, remove: list[str] | None, say: Callable[[str], None], carried: dict[str, DocRecord], why: BaseException
+) -> IngestReport:
+    """Rebuild a store that cannot be read or written in a new folder beside it, and swap only once that is complete.
+
+    So the old store is never moved aside for a build that then fails (a full disk, a kill):
+    it stays where it was, and is kept as ``chroma.damaged-<time>`` after the swap.
+    """
+    import shutil
+
+    staging = staging_path(settings)
+    say(f"the store cannot be used ({type(why).__name__}); building a new one in {staging.name}")
+    try:
+        report = _ingest(settings, paths, remove, True, say, carried, store_dir=staging)
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if is_disk_full(exc) or getattr(exc, "kind", "") == "disk_full":
+            raise disk_full(store_path(settings)) from exc
+        raise
+    aside = replace_local_store(settings, staging)
+    say(f"the old store was moved to {aside} (nothing deleted)")
+    return report
 
 
 def _ingest(
@@ -135,20 +180,12 @@ def _ingest(
     rebuild: bool,
     say: Callable[[str], None],
     carried: dict[str, DocRecord],
+    store_dir: Path | None = None,
 ) -> IngestReport:
     key = settings.index_key()
-    try:
-        client = open_client(settings)
-        gens = list_generations(client, key)
-    except StoreError as exc:
-        if not (rebuild and getattr(exc, "damaged", False)):
-            raise
-        aside = quarantine_local_store(settings)
-        if aside is None:
-            raise
-        say(f"the store could not be read ({exc}); moved it to {aside} and building a new one")
-        client = open_client(settings)
-        gens = list_generations(client, key)
+    store = store_dir or store_path(settings)
+    client = open_client(settings, path=store_dir)
+    gens = list_generations(client, key)
     previous = next((g for g in reversed(gens) if g.complete), None)
     current = None if rebuild else previous
     old_docs: dict[str, DocRecord] = dict(current.docs) if current else {}
@@ -156,6 +193,8 @@ def _ingest(
     user_docs = {d: r for d, r in (previous.docs if previous else {}).items() if r.origin == "user"}
     user_docs = {**carried, **user_docs}
     carried.update(user_docs)  # survives a retry after the damaged store is moved aside
+    old_col = client.get_collection(current.name, embedding_function=None) if current else None
+    altered = _altered(old_col)
 
     # What should be in the index: (doc_id, path, origin)
     wanted: dict[str, tuple[Path, str]] = {}
@@ -192,7 +231,10 @@ def _ingest(
                 new_docs[doc_id] = old_docs[doc_id]  # keep what we had rather than lose it
             continue
         old = old_docs.get(doc_id)
-        if old and old.sha256 == sha and old.origin == origin:
+        if doc_id in altered:
+            say(f"{doc_id}: {altered[doc_id]} stored chunks no longer match their text; re-reading the file")
+            report.repaired.append(doc_id)
+        elif old and old.sha256 == sha and old.origin == origin:
             new_docs[doc_id] = old
             report.unchanged.append(doc_id)
             continue
@@ -215,16 +257,48 @@ def _ingest(
         report.collection = current.name
         report.up_to_date = True
         report.chunks = sum(d.chunks for d in current.docs.values())
-        _drop_incomplete(client, gens, keep=current)
+        if _drop_incomplete(client, gens, keep=current) and not settings.chroma_url:
+            report.orphans_removed = len(tidy(store).orphans_removed)
+        elif not settings.chroma_url:
+            report.orphans_removed = len(remove_orphan_segments(store))
         return report
+
+    pending = [c for doc in new_chunks.values() for c in doc]
+    if not settings.chroma_url:
+        needed = bytes_needed(store, sum(len(c.text) for c in pending), len(pending))
+        if free_bytes(store) < needed:
+            raise disk_full(store, needed)
 
     # Build the next generation aside.
     number = (gens[-1].number + 1) if gens else 1
     name = generation_name(key, number)
     report.collection = name
     target = client.create_collection(name, configuration={"hnsw": {"space": "cosine"}}, metadata={"complete": False}, embedding_function=None)
-    old_col = client.get_collection(current.name, embedding_function=None) if current else None
+    try:
+        _build(settings, target, old_col, new_docs, new_chunks, pending, altered, report, say)
+    except BaseException:
+        _delete(client, name)  # a failed build (a full disk) gives its space back at once; after a kill, the next ingest drops it
+        raise
+    report.chunks = target.count()
+    for gen in gens:
+        _delete(client, gen.name)
+    if not settings.chroma_url:
+        report.orphans_removed = len(tidy(store).orphans_removed)
+    return report
 
+
+def _build(
+    settings: Settings,
+    target: Any,
+    old_col: Any,
+    new_docs: dict[str, DocRecord],
+    new_chunks: dict[str, list[Chunk]],
+    pending: list[Chunk],
+    altered: dict[str, int],
+    report: IngestReport,
+    say: Callable[[str], None],
+) -> None:
+    """Fill the new generation ``target`` and mark it complete (the one write that switches readers to it)."""
     kept = [d for d in new_docs if d not in new_chunks]
     if old_col is not None and kept:
         say(f"copying {len(kept)} unchanged documents")
@@ -232,7 +306,6 @@ def _ingest(
             got = old_col.get(where={"doc_id": {"$in": kept[start:start + 50]}}, include=["embeddings", "documents", "metadatas"])
             _add(target, got["ids"], list(got["embeddings"]), got["documents"], got["metadatas"])
 
-    pending = [c for doc in new_chunks.values() for c in doc]
     reuse: dict[str, Any] = {}
     reuse_sentences: dict[str, str] = {}
     if old_col is not None and pending:
@@ -241,7 +314,8 @@ def _ingest(
             got = old_col.get(ids=ids[start:start + 500], include=["embeddings", "metadatas"])
             reuse.update(zip(got["ids"], got["embeddings"]))
             reuse_sentences.update({i: str((m or {}).get(SENTENCES_KEY, "")) for i, m in zip(got["ids"], got["metadatas"])})
-    to_embed = [c for c in pending if c.chunk_id not in reuse or not reuse_sentences.get(c.chunk_id)]
+    # an altered document's stored vectors are not trusted either: they are embedded afresh
+    to_embed = [c for c in pending if c.chunk_id not in reuse or not reuse_sentences.get(c.chunk_id) or c.doc_id in altered]
     if to_embed:
         say(f"embedding {len(to_embed)} chunks and their sentences")
         embedder = get_embedder(settings.embedder)
@@ -263,10 +337,6 @@ def _ingest(
 
     # Switch: one metadata write makes the new generation current.
     target.modify(metadata={"complete": True, "docs": json.dumps({d: asdict(r) for d, r in new_docs.items()})})
-    report.chunks = target.count()
-    for gen in gens:
-        _delete(client, gen.name)
-    return report
 
 
 def _add(collection: Any, ids: list[str], embeddings: list[Any], documents: list[str], metadatas: list[dict[str, Any]]) -> None:
@@ -282,8 +352,19 @@ def _delete(client: Any, name: str) -> None:
         pass
 
 
-def _drop_incomplete(client: Any, gens: list[Generation], keep: Generation) -> None:
-    """Remove leftovers of interrupted ingests (never the current generation)."""
+def _drop_incomplete(client: Any, gens: list[Generation], keep: Generation) -> bool:
+    """Remove leftovers of interrupted ingests (never the current generation); whether there were any."""
+    dropped = False
     for gen in gens:
         if gen.name != keep.name and (not gen.complete or gen.number < keep.number):
             _delete(client, gen.name)
+            dropped = True
+    return dropped
+
+
+def _altered(collection: Any) -> dict[str, int]:
+    """Documents of ``collection`` whose stored chunk text no longer matches the chunk ids (see assistant.index.integrity)."""
+    if collection is None:
+        return {}
+    got = collection.get(include=["documents", "metadatas"])
+    return altered_documents(zip(got["ids"], got["documents"], got["metadatas"]))

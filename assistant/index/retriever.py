@@ -1,4 +1,4 @@
-"""Hybrid retrieval: BM25 and dense results fused by reciprocal rank, passages repeating a better one's wording dropped.
+"""Hybrid retrieval: BM25 and dense (exact, in memory) results fused by reciprocal rank, passages repeating a better one's wording dropped.
 
 Also exposed as a LangChain ``BaseRetriever`` (:class:`GuidanceRetriever`) so
 it composes with the rest of that ecosystem.
@@ -77,10 +77,9 @@ class HybridRetriever:
         bm25_rank: dict[int, int] = {}
         if mode in ("hybrid", "dense"):
             vec = query_vector if query_vector is not None else self.embed_query(query)
-            result = self.snapshot.collection.query(query_embeddings=[vec.tolist()], n_results=n, where=filters.where(), include=["distances"])
-            for rank, cid in enumerate(result["ids"][0]):
-                if cid in self.snapshot.row:
-                    dense_rank[self.snapshot.row[cid]] = rank
+            # exact cosine over the snapshot's own vectors: no store round trip that another process's ingest could break
+            for rank, (row, _score) in enumerate(self.snapshot.dense_search(vec, n, filters.mask(self.snapshot))):
+                dense_rank[row] = rank
         if mode in ("hybrid", "bm25"):
             for rank, (row, _score) in enumerate(self.snapshot.bm25.search(query, n, filters.mask(self.snapshot))):
                 bm25_rank[row] = rank

@@ -1,13 +1,18 @@
-"""A read-only view of the current index generation, loaded once per process.
+"""A read-only view of one complete index generation, held in memory.
 
-Holds every chunk's text, metadata and embedding in memory (a guidance corpus
-is thousands of chunks, a few MB), which BM25, de-duplication, filters and
-sentence selection all need; dense search still goes to Chroma.
+Holds every chunk's text, metadata and embedding (a guidance corpus is thousands
+of chunks, a few MB), which BM25, de-duplication, filters and sentence selection
+all need. Dense search is an exact cosine over those embeddings too, so once loaded
+a snapshot needs nothing from the store: an ingest or removal in another process
+can drop its generation without breaking a single answer (`assistant.index.live`
+moves readers to the new one). Chunks whose text no longer hashes to their id are
+left out and reported (`altered`).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from dataclasses import dataclass
@@ -18,9 +23,14 @@ import numpy as np
 
 from assistant.index.bm25 import BM25Index
 from assistant.index.sentence_units import METADATA_KEY as SENTENCES_KEY, decode_vectors
-from assistant.index.store import DocRecord, StoreError, _store_failure, current_generation, list_generations, open_client
+from assistant.index.integrity import chunk_matches
+from assistant.index.readonly import reader_client
+from assistant.index.store import DocRecord, Generation, StoreError, _store_failure, current_generation, list_generations
 from assistant.results import Location
 from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+LOAD_ATTEMPTS = 5  # a generation dropped while being read (a newer ingest finished) is retried with the newer one
 
 
 @dataclass
@@ -42,27 +52,46 @@ class IndexSnapshot:
 
     def __init__(self, settings: Settings, client: Any | None = None) -> None:
         self.settings = settings
-        self.client = client or open_client(settings)
         key = settings.index_key()
-        gen = current_generation(self.client, key)
-        if gen is None:
-            others = list_generations(self.client, key)
-            hint = " An earlier ingest was interrupted." if others else ""
-            raise StoreError(f"no index built for these settings yet.{hint} Run `casereview ingest` first.")
+        with reader_client(settings, client) as reader:
+            gen, got = _read_current(reader, key)
+            self.client = reader if client is not None or not getattr(reader, "_casereview_private_copy", False) else None
         self.generation = gen
         self.docs: dict[str, DocRecord] = gen.docs
-        try:
-            self.collection = self.client.get_collection(gen.name, embedding_function=None)
-            got = self.collection.get(include=["documents", "metadatas", "embeddings"])
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:  # noqa: BLE001 - a damaged store fails here with sqlite/rust errors, even panics
-            raise _store_failure(self.client, exc) from exc
-        self.chunks: list[StoredChunk] = [_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        rows = list(zip(got["ids"], got["documents"], got["metadatas"]))
         emb = got["embeddings"]
-        self.embeddings = np.asarray(emb, dtype=np.float32) if emb is not None and len(emb) else np.zeros((0, 0), np.float32)  # empty: no width to know
+        vectors = np.asarray(emb, dtype=np.float32) if emb is not None and len(emb) else np.zeros((0, 0), np.float32)  # empty: no width to know
+        keep = [chunk_matches(i, d, m or {}) for i, d, m in rows]
+        self.altered: dict[str, int] = {}
+        for (_, _, meta), ok in zip(rows, keep):
+            if not ok:
+                doc = str((meta or {}).get("doc_id", "")) or "(unknown document)"
+                self.altered[doc] = self.altered.get(doc, 0) + 1
+        if self.altered:
+            log.warning("left out %d stored chunks whose text no longer matches their id, in %s: run `casereview ingest` to re-read them",
+                        sum(self.altered.values()), ", ".join(sorted(self.altered)))
+        self.chunks: list[StoredChunk] = [_stored(i, d, m) for (i, d, m), ok in zip(rows, keep) if ok]
+        self.embeddings = vectors[np.asarray(keep, dtype=bool)] if len(vectors) else vectors
+        norms = np.linalg.norm(self.embeddings, axis=1, keepdims=True) if self.embeddings.size else np.ones((0, 1), np.float32)
+        self._unit = self.embeddings / np.where(norms == 0, 1.0, norms)
         self.row = {c.chunk_id: i for i, c in enumerate(self.chunks)}
         self.bm25 = BM25Index([f"{c.title} {' '.join(c.location.heading_path)} {c.text}" for c in self.chunks])
+
+    def dense_search(self, vector: np.ndarray, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(row, cosine) of the ``n`` chunks nearest ``vector``, exact; ``allowed`` masks rows (filters)."""
+        if not len(self.chunks) or not self._unit.size:
+            return []
+        q = np.asarray(vector, dtype=np.float32)
+        q = q / (float(np.linalg.norm(q)) or 1.0)
+        scores = self._unit @ q
+        if allowed is not None:
+            scores = np.where(allowed, scores, -np.inf)
+            n = min(n, int(np.count_nonzero(allowed)))
+        n = min(n, len(scores))
+        if n <= 0:
+            return []
+        order = np.argsort(-scores, kind="stable")[:n]
+        return [(int(i), float(scores[i])) for i in order]
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -126,3 +155,29 @@ def _stored(chunk_id: str, text: str, meta: dict[str, Any]) -> StoredChunk:
         source_note=str(meta.get("source_note", "")),
         sentence_vectors=str(meta.get(SENTENCES_KEY, "")),
     )
+
+
+def _read_current(client: Any, key: str) -> tuple[Generation, dict[str, Any]]:
+    """The newest complete generation and all its rows; retried when a newer ingest drops it mid-read."""
+    for attempt in range(LOAD_ATTEMPTS):
+        gen = current_generation(client, key)
+        if gen is None:
+            others = list_generations(client, key)
+            hint = " An earlier ingest was interrupted." if others else ""
+            raise StoreError(f"no index built for these settings yet.{hint} Run `casereview ingest` first.", kind="no_index")
+        try:
+            collection = client.get_collection(gen.name, embedding_function=None)
+            return gen, collection.get(include=["documents", "metadatas", "embeddings"])
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a damaged store fails here with sqlite/rust errors, even panics
+            if _is_not_found(exc) and attempt < LOAD_ATTEMPTS - 1:
+                log.info("generation %s was replaced while loading; loading the newer one", gen.name)
+                continue
+            raise _store_failure(client, exc) from exc
+    raise AssertionError("unreachable")
+
+
+def _is_not_found(exc: BaseException) -> bool:
+    """Chroma's error for a collection dropped by another process (NotFoundError, or its text from the Rust core)."""
+    return type(exc).__name__ == "NotFoundError" or "does not exist" in str(exc)
