@@ -1,7 +1,9 @@
 """Loaders: a file's bytes to pages of text, one function per format.
 
 A loader never half-succeeds: it returns every page or raises
-:class:`LoadError` naming the file, the problem and the fix.
+:class:`LoadError` naming the file, the problem and the fix. Every loader
+takes the character limit; only the PDF loader needs it part-way (its text
+can far outgrow its bytes), the others are checked whole by :func:`load_pages`.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from typing import Any, Callable
 
 import yaml
 
+from assistant.corpus.archive import check_archive
 from assistant.corpus.decode import decode_text, normalise_text, sniff_binary
 from assistant.corpus.document import Page
 from assistant.corpus.errors import LoadError
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_PDF_PAGES = 5000
+MAX_DOCUMENT_CHARS = 20_000_000  # ~3M words: ten times the largest guidance document; bounds what one file can cost
 
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 
@@ -35,11 +39,11 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     return (meta if isinstance(meta, dict) else {}), text[match.end():]
 
 
-def load_text(data: bytes, name: str) -> list[Page]:
+def load_text(data: bytes, name: str, max_chars: int = 0) -> list[Page]:
     return [Page(decode_text(data, name))]
 
 
-def load_html(data: bytes, name: str) -> list[Page]:
+def load_html(data: bytes, name: str, max_chars: int = 0) -> list[Page]:
     """Visible article text, headings kept as Markdown headings, page furniture dropped."""
     from bs4 import BeautifulSoup
 
@@ -67,8 +71,12 @@ def load_html(data: bytes, name: str) -> list[Page]:
     return [Page("\n\n".join(lines))]
 
 
-def load_pdf(data: bytes, name: str) -> list[Page]:
-    """Text of each page with its page number (pypdf)."""
+def load_pdf(data: bytes, name: str, max_chars: int = 0) -> list[Page]:
+    """Text of each page with its page number (pypdf).
+
+    Extraction stops as soon as the text passes ``max_chars`` (0: no limit): pages
+    can share one content stream, so a small file can cost a page's text 5,000 times.
+    """
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PyPdfError
 
@@ -91,6 +99,7 @@ def load_pdf(data: bytes, name: str) -> list[Page]:
     if count > MAX_PDF_PAGES:
         raise LoadError(name, f"has {count} pages, more than the {MAX_PDF_PAGES} accepted", "split it into parts")
     pages: list[Page] = []
+    total = 0
     for number in range(1, count + 1):
         try:  # fetching the page object can fail too (broken or self-referencing page tree)
             text = reader.pages[number - 1].extract_text() or ""
@@ -99,17 +108,21 @@ def load_pdf(data: bytes, name: str) -> list[Page]:
         text = normalise_text(text, name)
         if text.strip():
             pages.append(Page(text, number))
+            total += len(text)
+            if max_chars and total > max_chars:
+                raise LoadError(name, f"has more than {max_chars:,} characters of text by page {number} of {count} (the limit is {max_chars:,})", "split it into parts")
     if not pages:
         raise LoadError(name, "has no extractable text: it may be a scanned image", "run OCR on it (e.g. ocrmypdf) and ingest the result")
     return pages
 
 
-def load_docx(data: bytes, name: str) -> list[Page]:
+def load_docx(data: bytes, name: str, max_chars: int = 0) -> list[Page]:
     """Paragraph text of a Word document; Heading styles become Markdown headings."""
     import zipfile
 
     import docx
 
+    check_archive(data, name)  # sizes and ratios from the central directory, before anything is inflated
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -132,7 +145,7 @@ def load_docx(data: bytes, name: str) -> list[Page]:
     return [Page(normalise_text("\n\n".join(lines), name))]
 
 
-LOADERS: dict[str, Callable[[bytes, str], list[Page]]] = {
+LOADERS: dict[str, Callable[[bytes, str, int], list[Page]]] = {
     ".txt": load_text,
     ".text": load_text,
     ".md": load_text,
@@ -169,8 +182,8 @@ def read_bytes(path: Path) -> bytes:
         raise LoadError(name, f"cannot be read ({exc.strerror})") from exc
 
 
-def load_pages(data: bytes, name: str) -> list[Page]:
-    """Pages of a document given its bytes and file name (the suffix picks the loader)."""
+def load_pages(data: bytes, name: str, max_chars: int = MAX_DOCUMENT_CHARS) -> list[Page]:
+    """Pages of a document given its bytes and file name (the suffix picks the loader), at most ``max_chars`` of text."""
     suffix = Path(name).suffix.lower()
     loader = LOADERS.get(suffix)
     if loader is None:
@@ -184,7 +197,10 @@ def load_pages(data: bytes, name: str) -> list[Page]:
         raise LoadError(name, f"is named .pdf but is {kind or 'not a PDF'}", "check the file, or give it its real extension")
     if suffix == ".docx" and not data.startswith(b"PK"):
         raise LoadError(name, "is named .docx but is not a Word document", "save it from Word as .docx")
-    pages = loader(data, name)
+    pages = loader(data, name, max_chars)
     if not any(p.text.strip() for p in pages):
         raise LoadError(name, "has no text")
+    total = sum(len(p.text) for p in pages)
+    if total > max_chars:
+        raise LoadError(name, f"has {total:,} characters of text, over the {max_chars:,} accepted", "split it into parts")
     return pages
