@@ -17,6 +17,10 @@ from assistant.corpus.loaders import load_pages, supported_suffixes
 from assistant.sentences import split_sentences
 
 DEFAULT_MAX_CHARS = 2_000_000
+# Checking costs about 1-4 ms a sentence (each is embedded), so the character limit alone lets
+# 660,000 one-word lines run for ten minutes. 5,000 sentences (~100,000 words) check in under 20 s.
+MAX_SENTENCES = 5_000
+MAX_HEADINGS = 5_000
 DRAFT_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".pdf", ".docx")
 
 
@@ -52,7 +56,7 @@ def load_draft(data: bytes, name: str, max_chars: int = DEFAULT_MAX_CHARS) -> st
             raise LoadError(name, f"has an unsupported type '{suffix}'", f"drafts can be {', '.join(DRAFT_SUFFIXES)}")
     else:
         name_for_loader = name
-    pages = load_pages(data, name_for_loader)
+    pages = load_pages(data, name_for_loader, max_chars)  # a PDF stops extracting once it passes the limit
     text = "\n\n".join(p.text for p in pages if p.text.strip())
     return read_draft_text(text, max_chars, name)
 
@@ -121,8 +125,22 @@ def _heading_text(line: str) -> str | None:
     return body.rstrip(":").strip()
 
 
-def parse_draft(text: str) -> DraftDoc:
-    """Headings and sentences (with offsets into ``text``) of a draft."""
+def _too_long(what: str, limit: int, offset: int, text: str) -> LoadError:
+    """The error for a draft with more than ``limit`` sentences or headings: where the limit was passed, and how to split."""
+    line = text.count("\n", 0, offset) + 1
+    return LoadError(
+        "draft",
+        f"has more than {limit:,} {what} (passed at line {line:,}); one check takes at most {limit:,}" + (", about 100,000 words" if what == "sentences" else ""),
+        "check it in parts, one or a few sections at a time",
+    )
+
+
+def parse_draft(text: str, max_sentences: int = MAX_SENTENCES, max_headings: int = MAX_HEADINGS) -> DraftDoc:
+    """Headings and sentences (with offsets into ``text``) of a draft.
+
+    Stops with :class:`LoadError` as soon as either limit is passed, so an
+    over-long draft is refused in seconds instead of being embedded for minutes.
+    """
     doc = DraftDoc(text)
     regions: list[tuple[int, int, int]] = []  # (start, end, section)
     pos = 0
@@ -137,6 +155,8 @@ def parse_draft(text: str) -> DraftDoc:
             regions.append((region_start, line_start, section))
         stripped_start = line_start + (len(line) - len(line.lstrip()))
         doc.headings.append(Heading(head, stripped_start, line_start + len(line.rstrip())))
+        if len(doc.headings) > max_headings:
+            raise _too_long("headings", max_headings, line_start, text)
         section = len(doc.headings) - 1
         region_start = pos
     if region_start < len(text):
@@ -153,4 +173,6 @@ def parse_draft(text: str) -> DraftDoc:
                 if m and len(m.group(1).split()) <= 6:
                     label = m.group(1).strip()
             doc.sentences.append(DraftSentence(len(doc.sentences), s.text, s.start, s.end, heading, sec, label))
+            if len(doc.sentences) > max_sentences:
+                raise _too_long("sentences", max_sentences, s.start, text)
     return doc
