@@ -15,10 +15,12 @@ protocol (any progress goes to stderr).
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 from typing import Any
 
 import anyio
+from pydantic import ValidationError
 
 from assistant.settings import Settings, apply_offline_environment
 
@@ -68,9 +70,50 @@ guidance cards: summaries, not original text), origin. Use it to tell the user w
 draw on, or to pick document ids."""
 
 
+class CaseReviewServer(MCPServer):
+    """MCPServer whose argument errors name the field and what was wrong, never the value.
+
+    The SDK reports a bad call with pydantic's text, which quotes the input
+    (``input_value=['The child ...']``): a draft sent as a list would come back
+    in the error, to the host and into its logs.
+    """
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            cause = exc.__cause__
+            if not isinstance(cause, ValidationError):
+                raise
+            raise ToolError(f"Error executing tool {name}: {validation_message(cause)}") from cause
+
+
+def validation_message(error: ValidationError) -> str:
+    """What was wrong with which argument, from pydantic's structured errors, without any input value."""
+    parts = []
+    for err in error.errors(include_url=False, include_input=False, include_context=False):
+        field = ".".join(str(p) for p in err.get("loc", ())) or "arguments"
+        parts.append(f"{field}: {err.get('msg', 'invalid')}")
+    return "invalid arguments: " + "; ".join(sorted(set(parts))[:10])
+
+
+_PROFILE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+def checked_profile(profile: str | None) -> str | None:
+    """``profile`` if it names a profile; otherwise a ToolError that lists the profiles and repeats the name only when it looks like one."""
+    from assistant.critique.profiles import profile_names
+
+    names = profile_names()
+    if profile is None or profile in names:
+        return profile
+    shown = repr(profile) if _PROFILE_ID.fullmatch(profile) else f"of {len(profile):,} characters"
+    raise ToolError(f"unknown profile {shown}; profiles: {', '.join(names)}")
+
+
 def build_server(assistant: Any) -> MCPServer:
     """An MCPServer whose tools call ``assistant`` (an :class:`~assistant.api.Assistant`)."""
-    server = MCPServer(name="casereview", title="CaseReview", instructions=INSTRUCTIONS, version=_version())
+    server = CaseReviewServer(name="casereview", title="CaseReview", instructions=INSTRUCTIONS, version=_version())
     read_only = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
 
     @server.tool(name="ask_guidance", title="Ask the case-review guidance", description=ASK_DESCRIPTION, annotations=read_only)
@@ -80,7 +123,7 @@ def build_server(assistant: Any) -> MCPServer:
 
     @server.tool(name="check_draft", title="Check a draft against the guidance", description=CHECK_DESCRIPTION, annotations=read_only)
     async def check_draft(text: str, profile: str | None = None) -> dict[str, Any]:
-        critique = await _run(assistant.check, text, profile)
+        critique = await _run(assistant.check, text, checked_profile(profile))
         return critique.model_dump(mode="json")
 
     @server.tool(name="list_sources", title="List the guidance sources", description=SOURCES_DESCRIPTION, annotations=read_only)
