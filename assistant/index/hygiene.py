@@ -113,7 +113,7 @@ def bytes_needed(store: Path, new_text_chars: int, new_chunks: int, dimension: i
     the database log and in HNSW, and its sentence vectors (float16, base64) in metadata.
     """
     per_chunk = dimension * 4 * 3 + 4096
-    return 2 * store_bytes(store) + 3 * new_text_chars + per_chunk * new_chunks + 2_000_000
+    return 2 * store_bytes(store) + 3 * new_text_chars + per_chunk * new_chunks + 1_000_000
 
 
 def free_bytes(path: Path) -> int:

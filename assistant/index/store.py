@@ -62,12 +62,16 @@ def disk_full(path: Path | str, needed: int | None = None) -> StoreError:
     while not where.exists() and where != where.parent:
         where = where.parent
     free = shutil.disk_usage(where).free
-    need = f"; an ingest needs about {needed / 1e6:.1f} MB" if needed else ""
+    need = f"; an ingest needs about {_size(needed)}" if needed else ""
     return StoreError(
-        f"the disk holding {path} is full ({free / 1e6:.1f} MB free{need}). The index is unchanged and still answers. "
+        f"the disk holding {path} is full ({_size(free)} free{need}). The index is unchanged and still answers. "
         "Free some space (or set data_dir to a disk with room), then run `casereview ingest` again.",
         kind="disk_full",
     )
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n // 1024} KB"
 
 
 def store_path(settings: Settings) -> Path:
