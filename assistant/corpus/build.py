@@ -10,7 +10,7 @@ from assistant.corpus.document import Chunk, Document, Page
 from assistant.corpus.errors import LoadError
 from assistant.corpus.loaders import load_pages, read_bytes, split_front_matter, supported_suffixes
 from assistant.corpus.manifest import ManifestEntry, meta_for
-from assistant.corpus.clutter import strip_clutter, trim_edges
+from assistant.corpus.clutter import strip_clutter, trim_edges, withhold_addressed
 from assistant.corpus.structure import assemble, parse_blocks
 from assistant.settings import ChunkSettings
 
@@ -24,7 +24,13 @@ def build_document(data: bytes, doc_id: str, manifest: dict[str, ManifestEntry],
     if pages[0].text.startswith("---\n"):
         front, body = split_front_matter(pages[0].text)
         pages = [Page(body, pages[0].number), *pages[1:]]
-    pages = [Page(strip_clutter(p.text), p.number) for p in pages]
+    withheld: list[str] = []
+    cleaned: list[Page] = []
+    for page in pages:  # furniture lines, then sentences addressed to an assistant: neither is guidance
+        text, dropped = withhold_addressed(strip_clutter(page.text))
+        withheld += dropped
+        cleaned.append(Page(text, page.number))
+    pages = cleaned
     first_line = next((line for p in pages for line in p.text.split("\n") if line.strip()), "")
     meta = meta_for(doc_id, path, manifest, front, first_line)
     markdown = Path(doc_id).suffix.lower() in {".md", ".markdown", ".html", ".htm", ".docx"}
@@ -35,7 +41,7 @@ def build_document(data: bytes, doc_id: str, manifest: dict[str, ManifestEntry],
     text = assemble(blocks)
     if not any(b.kind != "heading" for b in blocks):
         raise LoadError(doc_id, "has no body text once page furniture is removed")
-    return Document(meta, text, blocks, hashlib.sha256(data).hexdigest(), path), sources
+    return Document(meta, text, blocks, hashlib.sha256(data).hexdigest(), path, withheld), sources
 
 
 def chunk_file(path: Path, doc_id: str, manifest: dict[str, ManifestEntry], settings: ChunkSettings) -> tuple[Document, list[Chunk]]:

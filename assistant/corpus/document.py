@@ -52,6 +52,7 @@ class Document:
     blocks: list[Block]
     sha256: str
     path: Path | None = None
+    withheld: list[str] = field(default_factory=list)  # sentences addressed to an assistant, left out of text and chunks
 
 
 @dataclass
