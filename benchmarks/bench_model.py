@@ -78,14 +78,10 @@ def run(data_dir: Path, quick: bool) -> dict:
     # generation alone: bounded output (GEN_TOKENS) and a long timeout, so slow runs are measured rather than cut off
     settings = load_settings(data_dir=data_dir, model={"name": MODEL, "max_tokens": GEN_TOKENS, "timeout_s": 900})
     user_settings = load_settings(data_dir=data_dir, model={"name": MODEL})  # defaults: what a user gets
-    t = time.perf_counter()
-    import llama_cpp
-
-    import_s = time.perf_counter() - t
     chat = get_chat_model(settings.model)
     t = time.perf_counter()
-    llama = chat.inner.client()
-    load_s = time.perf_counter() - t + import_s
+    info = chat.inner.worker_info  # starts the model worker: its import of llama.cpp and the model load
+    load_s = time.perf_counter() - t
 
     gen = Assistant(settings)
     gen.retriever  # noqa: B018
@@ -113,7 +109,7 @@ def run(data_dir: Path, quick: bool) -> dict:
     user = Assistant(user_settings)
     ext.ask(questions[0])
     t = time.perf_counter()
-    get_chat_model(user_settings.model).inner.client()  # its own cached instance (settings differ): load it before timing
+    get_chat_model(user_settings.model).inner.worker()  # its own cached instance (settings differ): load it before timing
     load_user_s = time.perf_counter() - t
     modes = {}
     for label, a in (("extractive (model none)", ext), (f"{MODEL} (generate, verify, fall back; default max_tokens and timeout)", user)):
@@ -137,9 +133,9 @@ def run(data_dir: Path, quick: bool) -> dict:
         "available": True,
         "gguf": gguf.name,
         "gguf_mb": gguf.stat().st_size / 2**20,
-        "llama_cpp_version": getattr(llama_cpp, "__version__", "?"),
-        "n_ctx": int(llama.n_ctx()),
-        "n_threads": getattr(llama, "n_threads", None),
+        "llama_cpp_version": info.get("engine_version") or "?",
+        "n_ctx": chat.context_size,
+        "n_threads": info.get("n_threads"),
         "gen_max_tokens": GEN_TOKENS,
         "user_max_tokens": user_settings.model.max_tokens,
         "user_timeout_s": user_settings.model.timeout_s,

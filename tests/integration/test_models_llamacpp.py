@@ -1,4 +1,4 @@
-"""The real SmolLM2 GGUF through llama.cpp in-process: few tokens, streaming, context size, overflow, grounded flow."""
+"""The real SmolLM2 GGUF through llama.cpp in its worker process: few tokens, streaming, context size, overflow, grounded flow."""
 
 import importlib.util
 
@@ -16,7 +16,7 @@ def chat():
 
 
 def test_smollm2_resolves_to_packaged_gguf(chat):
-    assert chat.inner.model_path.endswith("SmolLM2-135M-Instruct.Q4_1.gguf")
+    assert chat.inner.path.endswith("SmolLM2-135M-Instruct.Q4_1.gguf")
 
 
 def test_generates_a_few_tokens(chat):
