@@ -21,8 +21,10 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
+from assistant.shipped import shipped_path
+
 PRESETS_DIR = Path(__file__).parent / "presets"
-REPO_CORPUS = Path(__file__).resolve().parent.parent / "guidance_corpus"
+REPO_CORPUS = shipped_path("guidance_corpus")
 
 # Offline by default: these are read by huggingface_hub, transformers, chromadb and
 # gradio when they are imported, so they are set before any of them is.

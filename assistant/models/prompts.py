@@ -18,7 +18,9 @@ from pathlib import Path
 
 import yaml
 
-PROMPTS_DIR = Path(os.environ.get("CASEREVIEW_PROMPTS_DIR") or Path(__file__).resolve().parent.parent.parent / "prompts")
+from assistant.shipped import shipped_path
+
+PROMPTS_DIR = Path(os.environ.get("CASEREVIEW_PROMPTS_DIR") or shipped_path("prompts"))
 
 
 class PromptError(ValueError):
