@@ -11,3 +11,7 @@ class LoadError(ValueError):
         self.problem = problem
         self.fix = fix
         super().__init__(f"{name}: {problem}" + (f" ({fix})" if fix else ""))
+
+
+class TooLarge(LoadError):
+    """A file holds more text than the limit it was read under (the caller may name its own setting in the fix)."""

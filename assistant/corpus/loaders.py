@@ -18,7 +18,7 @@ import yaml
 from assistant.corpus.archive import check_archive
 from assistant.corpus.decode import decode_text, normalise_text, sniff_binary
 from assistant.corpus.document import Page
-from assistant.corpus.errors import LoadError
+from assistant.corpus.errors import LoadError, TooLarge
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_PDF_PAGES = 5000
@@ -110,7 +110,7 @@ def load_pdf(data: bytes, name: str, max_chars: int = 0) -> list[Page]:
             pages.append(Page(text, number))
             total += len(text)
             if max_chars and total > max_chars:
-                raise LoadError(name, f"has more than {max_chars:,} characters of text by page {number} of {count} (the limit is {max_chars:,})", "split it into parts")
+                raise TooLarge(name, f"has more than {max_chars:,} characters of text by page {number} of {count} (the limit is {max_chars:,})", "split it into parts")
     if not pages:
         raise LoadError(name, "has no extractable text: it may be a scanned image", "run OCR on it (e.g. ocrmypdf) and ingest the result")
     return pages
@@ -202,5 +202,5 @@ def load_pages(data: bytes, name: str, max_chars: int = MAX_DOCUMENT_CHARS) -> l
         raise LoadError(name, "has no text")
     total = sum(len(p.text) for p in pages)
     if total > max_chars:
-        raise LoadError(name, f"has {total:,} characters of text, over the {max_chars:,} accepted", "split it into parts")
+        raise TooLarge(name, f"has {total:,} characters of text, over the {max_chars:,} accepted", "split it into parts")
     return pages

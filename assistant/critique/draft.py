@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.corpus.decode import normalise_text
-from assistant.corpus.errors import LoadError
+from assistant.corpus.errors import LoadError, TooLarge
 from assistant.corpus.loaders import load_pages, supported_suffixes
 from assistant.sentences import split_sentences
 
@@ -56,7 +56,10 @@ def load_draft(data: bytes, name: str, max_chars: int = DEFAULT_MAX_CHARS) -> st
             raise LoadError(name, f"has an unsupported type '{suffix}'", f"drafts can be {', '.join(DRAFT_SUFFIXES)}")
     else:
         name_for_loader = name
-    pages = load_pages(data, name_for_loader, max_chars)  # a PDF stops extracting once it passes the limit
+    try:
+        pages = load_pages(data, name_for_loader, max_chars)  # a PDF stops extracting once it passes the limit
+    except TooLarge as exc:
+        raise LoadError(name, exc.problem, "split it into parts, or raise critique.max_draft_chars") from None
     text = "\n\n".join(p.text for p in pages if p.text.strip())
     return read_draft_text(text, max_chars, name)
 

@@ -132,5 +132,6 @@ def test_shared_content_stream_pdf_stops_at_the_draft_limit() -> None:
     with bounded(15):  # extracting all 5,000 pages took 18 s before (26 s in the issue)
         with pytest.raises(LoadError, match=r"more than 2,000,000 characters of text by page \d+ of 5000") as err:
             load_draft(data, "shared.pdf")
+    assert "critique.max_draft_chars" in str(err.value)
     page = int(str(err.value).split("by page ")[1].split()[0])
     assert page < 600

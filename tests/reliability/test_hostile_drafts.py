@@ -91,3 +91,11 @@ def test_detectors_on_a_draft_at_the_cap_are_bounded() -> None:
     with bounded(120):
         critique = check_draft(text, settings.critique.profile, settings, FakeEmbedder(), None)
     assert critique.elements
+
+
+def test_an_over_long_draft_file_names_the_setting_that_raises_the_limit() -> None:
+    from assistant.critique.draft import load_draft
+
+    data = ("The review began in May and covered eighteen months. " * 40_000).encode()
+    with pytest.raises(LoadError, match=r"^long\.txt: has 2,120,000 characters of text, over the 2,000,000 accepted .*critique\.max_draft_chars"):
+        load_draft(data, "long.txt")
