@@ -70,6 +70,21 @@ def test_corrupted_pdf(good_pdf, flips):
         _outcome(bytes(data), "corrupt.pdf")
 
 
+@pytest.fixture(scope="module")
+def good_docx() -> bytes:
+    return make_docx(["8.40 The overview report author should be independent of the agencies involved.", "Family members were invited to contribute."])
+
+
+@given(flips=st.lists(st.tuples(st.integers(0, 10**9), st.integers(0, 255)), min_size=1, max_size=40))
+def test_corrupted_docx(good_docx, flips):
+    """Damaged zip structure or deflate data reaches the archive guard first: a result or a LoadError, never a crash."""
+    data = bytearray(good_docx)
+    for pos, value in flips:
+        data[pos % len(data)] = value
+    with bounded(10):
+        _outcome(bytes(data), "corrupt.docx")
+
+
 def test_encrypted_pdf_is_a_clear_error():
     data = make_pdf(["secret text of a locked guidance file"], password="secret")
     with pytest.raises(LoadError, match="password-protected"):
