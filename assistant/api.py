@@ -157,12 +157,18 @@ class Assistant:
         from assistant.critique.draft import read_draft_text
         from assistant.critique.engine import check_draft
 
+        from assistant.index.store import StoreError
+
         text = read_draft_text(text, self.settings.critique.max_draft_chars)
         try:
             lookup = self.guidance_for if self.snapshot is not None else None
-        except Exception:  # noqa: BLE001 - no index yet: findings come without guidance citations
-            lookup = None
-        return check_draft(text, profile or self.settings.critique.profile, self.settings, self.embedder, lookup)
+            missing = ""
+        except StoreError as exc:  # no usable index: the findings stand, their guidance citations are skipped, and the result says so
+            lookup, missing = None, f"Guidance citations skipped: {exc}"
+        critique = check_draft(text, profile or self.settings.critique.profile, self.settings, self.embedder, lookup)
+        if missing:
+            critique.notes.append(missing)
+        return critique
 
 
 class _CurrentRetriever:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -50,12 +51,9 @@ _MODELS: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {}
 def _cache_path(embedder_name: str) -> Path | None:
     base = os.environ.get("CASEREVIEW_CACHE_DIR")
     if not base:
-        try:
-            import platformdirs
+        import platformdirs
 
-            base = platformdirs.user_cache_dir("casereview")
-        except Exception:  # noqa: BLE001
-            return None
+        base = platformdirs.user_cache_dir("casereview")
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in embedder_name) or "embedder"
     return Path(base) / f"critique-exemplars-{safe}.npz"
 
@@ -74,7 +72,7 @@ def embed_texts(embed: Callable[[list[str]], Any], embedder_name: str, texts: li
             try:
                 with np.load(path) as z:
                     stored = {k: z[k] for k in z.files}
-            except Exception:  # noqa: BLE001 - a damaged cache is rebuilt
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile):  # a damaged cache: the same vectors are recomputed
                 stored = {}
         todo = []
         for t in missing:
@@ -94,7 +92,7 @@ def embed_texts(embed: Callable[[list[str]], Any], embedder_name: str, texts: li
                     tmp = path.with_suffix(".tmp.npz")
                     np.savez(tmp, **stored)
                     os.replace(tmp, path)
-                except Exception:  # noqa: BLE001 - the cache is an optimisation only
+                except OSError:  # a read-only or full cache dir: the vectors are only not kept for next time
                     pass
     if not texts:
         return np.zeros((0, 1), dtype=np.float32)
@@ -129,7 +127,10 @@ def models(embed: Callable[[list[str]], Any], embedder_name: str, element_ids: l
         cached = _MODELS.get(key)
         if cached is not None:
             return cached
-        from sklearn.linear_model import LogisticRegression
+        try:
+            from sklearn.linear_model import LogisticRegression
+        except ImportError as exc:
+            raise RuntimeError("the draft check needs scikit-learn for its element classifiers: pip install scikit-learn (a dependency of casereview)") from exc
 
         pos, negatives = training_sentences(element_ids, means)
         all_texts = [t for eid in element_ids for t in pos[eid]] + negatives

@@ -268,12 +268,13 @@ def detect_elements(ctx: Context, specs: list[Spec]) -> list[ElementOutcome]:
 
 
 def element_classifiers(embed: Any, embedder_name: str, specs: list[Spec]) -> dict[str, Any]:
-    """Per-element classifiers over sentence embeddings (see :mod:`classifier`); {} if they cannot be trained."""
+    """Per-element classifiers over sentence embeddings (see :mod:`classifier`); {} only when there is no embedder.
+
+    A failure to train is an error, never an empty result: without the
+    classifiers every check would silently give different findings.
+    """
     if embed is None:
         return {}
-    try:
-        from assistant.critique.detectors import classifier
+    from assistant.critique.detectors import classifier
 
-        return classifier.models(embed, embedder_name, [s.id for s in specs], {s.id: s.means for s in specs})
-    except Exception:  # noqa: BLE001 - without scikit-learn the cue and similarity paths still work
-        return {}
+    return classifier.models(embed, embedder_name, [s.id for s in specs], {s.id: s.means for s in specs})
