@@ -25,7 +25,8 @@ from assistant.answer.citations import make_citation
 from assistant.index.embedder import Embedder
 from assistant.index.sentence_units import chunk_sentences, embedding_texts
 from assistant.index.snapshot import IndexSnapshot
-from assistant.lexical import acronyms, content_terms
+from assistant.answer.abstention import answer_features, load_model, unknown_names
+from assistant.lexical import content_terms
 from assistant.results import Answer, Citation, RetrievedChunk
 from assistant.settings import AnswerSettings
 
@@ -43,7 +44,6 @@ _ANAPHOR = re.compile(
     re.I,
 )
 _ENUMERATION = re.compile(r"(?:the (?:second|third|fourth|fifth|sixth|last|final)\b|(?:second|third|fourth|fifth|finally|lastly),)", re.I)
-_PROPER = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})*)")
 
 
 @dataclass
@@ -121,18 +121,6 @@ def score_sentences(question: str, query_vector: np.ndarray, hits: list[Retrieve
     return scored, np.vstack(rows)
 
 
-def unknown_names(question: str, snapshot: IndexSnapshot) -> list[str]:
-    """Capitalised names in the question (not its first word) that the corpus never mentions: Wales, Scotland, ..."""
-    known = snapshot.vocabulary
-    table = {k.lower() for k in acronyms()}
-    out: list[str] = []
-    for match in _PROPER.finditer(question.strip()):
-        words = match.group(1).split()
-        if all(w.lower() not in known and w.lower() not in table for w in words):
-            out.append(match.group(1))
-    return out
-
-
 def _abstain(question: str, hits: list[RetrievedChunk], reason: str = "") -> Answer:
     text = ABSTAIN_TEXT if not reason else f"The guidance in this corpus does not say: {reason}. Nothing is cited."
     return Answer(question=question, text=text, abstained=True, retrieval=hits)
@@ -195,6 +183,43 @@ def candidate_passages(question: str, scored: list[ScoredSentence], snapshot: In
     return [make(span) for span in spans]
 
 
+@dataclass
+class Draft:
+    """What the answer would quote, before the decision to answer or decline."""
+
+    scored: list[ScoredSentence]
+    chosen: list[Passage]
+    quotes: list[tuple[str, str]]  # (chunk id, quote), in answer order
+
+    @property
+    def best_score(self) -> float:
+        return self.chosen[0].score if self.chosen else 0.0
+
+
+def draft_answer(question: str, query_vector: np.ndarray, hits: list[RetrievedChunk], snapshot: IndexSnapshot, sentence_vectors: SentenceVectors, settings: AnswerSettings) -> Draft:
+    """The best passage and up to ``max_sentences - 1`` runners-up that clear ``abstain_below``, with their quotes."""
+    scored, vectors = score_sentences(question, query_vector, hits, sentence_vectors, snapshot)
+    passages = sorted(candidate_passages(question, scored, snapshot), key=lambda p: -p.score)
+    chosen: list[Passage] = []
+    taken: set[int] = set()
+    for passage in passages:
+        if len(chosen) >= settings.max_sentences or (chosen and passage.score < settings.abstain_below):
+            break
+        if taken.intersection(passage.rows):
+            continue
+        if any(float(vectors[r] @ vectors[t]) >= SAME_SENTENCE for r in passage.rows for t in taken):
+            continue
+        chosen.append(passage)
+        taken.update(passage.rows)
+    quotes = _quotes(chosen, {(scored[r].hit.chunk_id, scored[r].index) for r in taken})
+    return Draft(scored, chosen, quotes)
+
+
+def features_for(question: str, query_vector: np.ndarray, hits: list[RetrievedChunk], snapshot: IndexSnapshot, draft: Draft) -> dict[str, float]:
+    """The abstention model's inputs for this draft answer (also used to train it)."""
+    return answer_features(question, query_vector, hits, draft.scored, draft.best_score, draft.quotes, snapshot)
+
+
 def extractive_answer(
     question: str,
     query_vector: np.ndarray,
@@ -203,27 +228,16 @@ def extractive_answer(
     sentence_vectors: SentenceVectors,
     settings: AnswerSettings,
 ) -> Answer:
-    missing = unknown_names(question, snapshot)
-    if missing:
-        return _abstain(question, hits, f"it never mentions {', '.join(missing)}")
-    scored, vectors = score_sentences(question, query_vector, hits, sentence_vectors, snapshot)
-    if not scored or max(s.score for s in scored) < settings.abstain_below:
+    draft = draft_answer(question, query_vector, hits, snapshot, sentence_vectors, settings)
+    if not draft.quotes:
         return _abstain(question, hits)
-    passages = sorted(candidate_passages(question, scored, snapshot), key=lambda p: -p.score)
-    chosen: list[Passage] = []
-    taken: set[int] = set()
-    for passage in passages:
-        if len(chosen) >= settings.max_sentences or passage.score < settings.abstain_below:
-            break
-        if taken.intersection(passage.rows):
-            continue
-        if any(float(vectors[r] @ vectors[t]) >= SAME_SENTENCE for r in passage.rows for t in taken):
-            continue
-        chosen.append(passage)
-        taken.update(passage.rows)
+    model = load_model()
+    if model.probability(features_for(question, query_vector, hits, snapshot, draft)) < model.threshold:
+        missing = unknown_names(question, snapshot)
+        return _abstain(question, hits, f"it never mentions {', '.join(missing)}" if missing else "")
     citations: list[Citation] = []
     parts: list[str] = []
-    for chunk_id, quote in _quotes(chosen, {(scored[r].hit.chunk_id, scored[r].index) for r in taken}):
+    for chunk_id, quote in draft.quotes:
         citation = make_citation(snapshot, len(citations) + 1, chunk_id, quote)
         if citation is None:  # cannot happen for text cut from the chunk; never cite what is not there
             continue
