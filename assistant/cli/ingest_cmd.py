@@ -34,6 +34,10 @@ def handle(args: argparse.Namespace) -> int:
             for label, names in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
                 if names:
                     print(f"  {label}: {', '.join(names)}")
+        if report.repaired:
+            print(f"  re-read (stored text no longer matched): {', '.join(report.repaired)}")
+        if report.compact_problem:
+            print(f"  note: the store could not be compacted ({report.compact_problem}); dropped text stays in its free pages until the next ingest", file=sys.stderr)
         for name, why in report.failed.items():
             print(f"  not ingested: {name}: {why}", file=sys.stderr)
     return EXIT_ERROR if report.failed else 0

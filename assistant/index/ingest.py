@@ -52,6 +52,7 @@ class IngestReport:
     failed: dict[str, str] = field(default_factory=dict)
     repaired: list[str] = field(default_factory=list)  # stored text no longer matched its ids: re-read from the file
     orphans_removed: int = 0  # segment folders of dropped or interrupted generations
+    compact_problem: str = ""  # why the database could not be compacted (dropped text stays in free pages until the next ingest)
     chunks: int = 0
     embedded: int = 0
     up_to_date: bool = False
@@ -258,7 +259,7 @@ def _ingest(
         report.up_to_date = True
         report.chunks = sum(d.chunks for d in current.docs.values())
         if _drop_incomplete(client, gens, keep=current) and not settings.chroma_url:
-            report.orphans_removed = len(tidy(store).orphans_removed)
+            _tidy(store, report)
         elif not settings.chroma_url:
             report.orphans_removed = len(remove_orphan_segments(store))
         return report
@@ -283,8 +284,13 @@ def _ingest(
     for gen in gens:
         _delete(client, gen.name)
     if not settings.chroma_url:
-        report.orphans_removed = len(tidy(store).orphans_removed)
+        _tidy(store, report)
     return report
+
+
+def _tidy(store: Path, report: IngestReport) -> None:
+    tidied = tidy(store)
+    report.orphans_removed, report.compact_problem = len(tidied.orphans_removed), tidied.problem
 
 
 def _build(

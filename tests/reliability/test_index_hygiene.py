@@ -7,7 +7,6 @@ Before: ten interrupted ingests left 27 orphaned segment folders (6 MB -> 92 MB)
 from __future__ import annotations
 
 import os
-import random
 import re
 import signal
 import sqlite3
@@ -59,10 +58,13 @@ def test_interrupted_builds_leave_no_orphaned_segments_or_generations(tmp_path, 
     settings = copy_index(small_index, tmp_path)
     data, store = Path(settings.data_dir), Path(settings.data_dir) / "chroma"
     clean_size = sum(p.stat().st_size for p in store.rglob("*") if p.is_file())
-    rng = random.Random(13)
     for _ in range(3):
+        known = segment_folders(store)
         proc = subprocess.Popen(_ingest(data, settings.corpus_dir, "--rebuild"), env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=str(REPO))
-        time.sleep(rng.uniform(4.0, 9.0))  # the embedder is loaded and the new generation is being written
+        deadline = time.monotonic() + 300
+        while not (segment_folders(store) - known) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)  # kill as soon as the new generation has written its segment folder
+        assert proc.poll() is None, "the build finished before it could be interrupted"
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     left = segment_folders(store) - live_vector_segments(store)
