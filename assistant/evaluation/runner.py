@@ -132,21 +132,18 @@ def run_critique(assistant: Any, case: CritiqueCase) -> dict[str, Any]:
     result["engine"] = getattr(critique, "engine", None)
     result["answer"] = getattr(getattr(critique, "verdict", None), "summary", None) or None
     evidence: list[dict[str, Any]] = []
-    try:
-        for el in critique.elements:
-            if el.finding:
-                continue  # evidence of a missing/partial element is what little there is; shown only for present ones
+    for el in critique.elements:
+        if el.finding:
+            continue  # evidence of a missing/partial element is what little there is; shown only for present ones
+        for span in el.evidence:
+            evidence.append({"start": span.start, "end": span.end, "finding": f"present:{el.id}"})
+    for el in critique.elements:
+        if el.status == "partial":
             for span in el.evidence:
-                evidence.append({"start": span.start, "end": span.end, "finding": f"present:{el.id}"})
-        for el in critique.elements:
-            if el.status == "partial":
-                for span in el.evidence:
-                    evidence.append({"start": span.start, "end": span.end, "finding": el.finding})
-        for issue in critique.issues:
-            for inst in issue.instances:
-                evidence.append({"start": inst.span.start, "end": inst.span.end, "finding": issue.finding})
-    except Exception:  # noqa: BLE001 - highlighting is a nicety
-        pass
+                evidence.append({"start": span.start, "end": span.end, "finding": el.finding})
+    for issue in critique.issues:
+        for inst in issue.instances:
+            evidence.append({"start": inst.span.start, "end": inst.span.end, "finding": issue.finding})
     result["evidence"] = evidence
     result["passed"] = critique_passed(result)
     return result
@@ -324,9 +321,11 @@ def warm_up(assistant: Any, cases: list[Case]) -> None:
     if any(isinstance(c, AskCase) for c in cases):
         assistant.retriever  # noqa: B018 - raises StoreError with `casereview ingest` advice when there is no index
     else:
+        from assistant.index.store import StoreError
+
         try:
             assistant.retriever  # noqa: B018 - critique guidance lookups use it when present
-        except Exception:  # noqa: BLE001
+        except StoreError:  # no index: critique cases run, their results say guidance citations were skipped
             pass
 
 
@@ -426,31 +425,21 @@ def machine_info() -> dict[str, Any]:
     return info
 
 
-def prompt_versions() -> dict[str, str] | None:
-    """Versions of the prompts in ``assistant/prompts`` when that package exists: its VERSIONS, else file hashes."""
-    try:
-        import importlib
+def prompt_versions() -> dict[str, str]:
+    """Each shipped prompt's ``id@version`` and content hash, so a run can be traced to the exact prompt text."""
+    from assistant.models.prompts import load_prompt, prompt_ids
 
-        mod = importlib.import_module("assistant.prompts")
-    except Exception:  # noqa: BLE001 - no prompts package (yet)
-        return None
-    versions = getattr(mod, "VERSIONS", None) or getattr(mod, "PROMPT_VERSIONS", None)
-    if isinstance(versions, dict):
-        return {str(k): str(v) for k, v in versions.items()}
-    folder = Path(getattr(mod, "__file__", "") or "").parent
-    out = {}
-    for p in sorted(folder.glob("*")):
-        if p.is_file() and p.suffix in {".txt", ".md", ".yaml", ".yml", ".j2", ".jinja", ".py"} and p.name != "__init__.py":
-            out[p.name] = hashlib.sha256(p.read_bytes()).hexdigest()[:12]
-    return out or None
+    return {pid: f"{(t := load_prompt(pid)).ref} {t.sha}" for pid in prompt_ids()}
 
 
 def corpus_fingerprint(assistant: Any) -> dict[str, Any]:
     """Generation name, index key and a hash of the indexed documents' content."""
+    from assistant.index.store import StoreError
+
     out: dict[str, Any] = {"index_key": assistant.settings.index_key(), "generation": None, "documents": None, "sha256": None}
     try:
         snap = assistant.snapshot
-    except Exception as exc:  # noqa: BLE001 - critique-only runs need no index
+    except StoreError as exc:  # critique-only runs need no index
         out["error"] = str(exc)
         return out
     docs = getattr(snap, "docs", {}) or {}
@@ -466,10 +455,8 @@ def run_metadata(assistant: Any, case_files: dict[str, str], started: datetime, 
     s = assistant.settings
     fp = corpus_fingerprint(assistant)
     corpus = f"{fp['generation']} ({fp['sha256']})" if fp.get("generation") else f"no index (key {fp['index_key']})"
-    try:
-        from assistant import __version__ as version
-    except Exception:  # noqa: BLE001
-        version = None
+    from assistant import __version__ as version
+
     return {
         "model": s.model.name,
         "corpus": corpus,
