@@ -131,3 +131,11 @@ def test_evaluate_writes_result_and_removes_checkpoint(settings, tmp_path):
     assert data["metrics"]["findings_f1"] is None
     assert data["run"]["corpus"].startswith("cr-fake-g1")
     assert page.read_text().startswith("<!doctype html>")
+
+
+def test_runs_record_the_prompts_they_used():
+    from assistant.evaluation.runner import prompt_versions
+
+    versions = prompt_versions()
+    assert set(versions) >= {"answer-question", "judge-element", "suggest-rewrite"}
+    assert all("@" in v and len(v.split()[1]) >= 8 for v in versions.values())
