@@ -50,19 +50,22 @@ def serving_run(cycles: int) -> dict:
         marker = Path(tmp) / "marker.txt"
         marker.write_text(live.MARKER_TEXT, encoding="utf-8")
         started = time.perf_counter()
-        out = live.serve_and_ingest(Path(settings.data_dir), settings.corpus_dir, marker, cycles)
+        out = live.serve_and_ingest(Path(settings.data_dir), settings.corpus_dir, marker, cycles, quiet_s=5.0)
         took = time.perf_counter() - started
-    latencies = sorted(t for _, t in out["asks"])
+    quiet = sorted(t for _, t in out["asks"][: out["quiet"]])
+    latencies = sorted(t for _, t in out["asks"][out["quiet"]:])
     return {
         "cycles": cycles,
         "ingests": len(out["ingests"]),
         "ingests_failed": sum(1 for _, code, _ in out["ingests"] if code != 0),
-        "asks": len(out["asks"]),
+        "asks": len(out["asks"]) - out["quiet"],
         "asks_failed": len(out["errors"]),
         "errors": out["errors"][:3],
         "p50_ms": round(1000 * statistics.median(latencies), 1) if latencies else None,
         "p95_ms": round(1000 * latencies[int(0.95 * (len(latencies) - 1))], 1) if latencies else None,
         "max_ms": round(1000 * latencies[-1], 1) if latencies else None,
+        "quiet_asks": len(quiet),
+        "quiet_p50_ms": round(1000 * statistics.median(quiet), 1) if quiet else None,
         "added_cited_after_add": sum(ok for ok, _ in out["after_add"]),
         "removed_gone_after_remove": sum(not ok for ok, _ in out["after_remove"]),
         "seconds": round(took, 1),
@@ -115,7 +118,9 @@ def section(serving: dict, full_disk: dict) -> list[str]:
         "### Ingest while serving (an MCP server over stdio, asked without pause; `casereview ingest FILE` and `--remove` in other processes)",
         "",
         f"- {s['cycles']} add + remove cycles ({s['ingests']} ingests, {s['ingests_failed']} failed) in {s['seconds']} s; "
-        f"{s['asks']} asks, **{s['asks_failed']} failed**; ask latency p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, max {s['max_ms']} ms (client side)",
+        f"{s['asks']} asks, **{s['asks_failed']} failed**; ask latency while ingests ran p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, max {s['max_ms']} ms "
+        f"(client side; p50 {s['quiet_p50_ms']} ms over {s['quiet_asks']} asks with nothing beside them: on 2 cores the ingest processes take the CPU, "
+        "and each switch to a new generation loads it once)",
         f"- the added document was cited after {s['added_cited_after_add']} of {s['cycles']} adds and gone after {s['removed_gone_after_remove']} of {s['cycles']} removals",
         "",
         "### Full disk (data dir on a 16 MB tmpfs with 64 KB free)",

@@ -167,7 +167,7 @@ def _rebuild_beside(
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if is_disk_full(exc) or getattr(exc, "kind", "") == "disk_full":
-            raise disk_full(store_path(settings)) from exc
+            raise disk_full(store_path(settings), rebuilding=True) from exc
         raise
     aside = replace_local_store(settings, staging)
     say(f"the old store was moved to {aside} (nothing deleted)")

@@ -54,8 +54,11 @@ def is_disk_full(exc: BaseException) -> bool:
     return False
 
 
-def disk_full(path: Path | str, needed: int | None = None) -> StoreError:
-    """The StoreError for a full disk: how much is free, what to do, and that nothing was lost."""
+def disk_full(path: Path | str, needed: int | None = None, rebuilding: bool = False) -> StoreError:
+    """The StoreError for a full disk: how much is free, what to do, and that nothing was lost.
+
+    ``rebuilding``: the build was the rebuild of a damaged store, which stays where it was.
+    """
     import shutil
 
     where = Path(path)
@@ -63,6 +66,12 @@ def disk_full(path: Path | str, needed: int | None = None) -> StoreError:
         where = where.parent
     free = shutil.disk_usage(where).free
     need = f"; an ingest needs about {_size(needed)}" if needed else ""
+    if rebuilding:
+        return StoreError(
+            f"the disk holding {path} is full ({_size(free)} free{need}), so the damaged store could not be rebuilt; it was left where it was. "
+            "Free some space (or set data_dir to a disk with room), then run `casereview ingest --rebuild` again.",
+            kind="disk_full",
+        )
     return StoreError(
         f"the disk holding {path} is full ({_size(free)} free{need}). The index is unchanged and still answers. "
         "Free some space (or set data_dir to a disk with room), then run `casereview ingest` again.",

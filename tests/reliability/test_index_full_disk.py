@@ -117,3 +117,17 @@ def test_disk_filling_up_during_the_build_leaves_the_index_answering(tmp_path, s
         assert "six months" in answer.text
     gens = list_generations(open_client(settings), settings.index_key())
     assert [g.complete for g in gens] == [True], "the failed builds' generations were dropped"
+
+
+def test_rebuilding_a_damaged_store_on_a_full_disk_leaves_it_in_place(tmp_path, small_index, tiny_disk):
+    """`--rebuild` builds beside the damaged store: with no room, the damaged store stays put and nothing half-built is left."""
+    data = tiny_disk / "data"
+    shutil.copytree(small_index / "data", data)
+    db = data / "chroma" / "chroma.sqlite3"
+    with db.open("r+b") as fh:
+        fh.write(b"\x00" * 4096)  # the header: Chroma cannot open it
+    fill(tiny_disk, leave=64 * 1024)
+    run = cli(data, small_index / "corpus", "ingest", "--rebuild")
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert "is full" in run.stderr and "left where it was" in run.stderr and "ingest --rebuild" in run.stderr, run.stderr
+    assert sorted(p.name for p in data.iterdir()) == ["chroma"], "the damaged store is neither moved aside nor joined by a half-built one"

@@ -34,14 +34,15 @@ def _cli(data: Path, corpus: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, env={**os.environ, "HF_HUB_OFFLINE": "1"}, capture_output=True, text=True, timeout=600, cwd=str(REPO))
 
 
-def serve_and_ingest(data: Path, corpus: Path, marker: Path, cycles: int) -> dict:
+def serve_and_ingest(data: Path, corpus: Path, marker: Path, cycles: int, quiet_s: float = 0.0) -> dict:
     """Ask continuously through a stdio MCP server while ``cycles`` add/remove ingests run in other processes.
 
-    Returns every ask's outcome, the ingests' exit codes, and what the marker question got after each step.
+    Returns every ask's outcome and latency (the first ``quiet`` of them made during ``quiet_s`` seconds
+    with no ingest running), the ingests' exit codes, and what the marker question got after each step.
     """
     env = {**os.environ, "CASEREVIEW_DATA_DIR": str(data), "CASEREVIEW_CORPUS_DIR": str(corpus), "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
     params = StdioServerParameters(command=sys.executable, args=["-m", "assistant", "mcp", "--transport", "stdio"], env=env, cwd=str(REPO))
-    out: dict = {"asks": [], "errors": [], "ingests": [], "after_add": [], "after_remove": []}
+    out: dict = {"asks": [], "errors": [], "ingests": [], "after_add": [], "after_remove": [], "quiet": 0}
 
     async def marker_answer(client: Client) -> tuple[bool, str]:
         got = await client.call_tool("ask_guidance", {"question": MARKER_QUESTION})
@@ -67,6 +68,8 @@ def serve_and_ingest(data: Path, corpus: Path, marker: Path, cycles: int) -> dic
 
             async with anyio.create_task_group() as tg:
                 tg.start_soon(asker)
+                await anyio.sleep(quiet_s)  # asks with nothing beside them, for comparison
+                out["quiet"] = len(out["asks"])
                 for _ in range(cycles):
                     added = await anyio.to_thread.run_sync(_cli, data, corpus, str(marker))
                     out["ingests"].append(("add", added.returncode, added.stderr[-500:]))
