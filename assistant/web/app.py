@@ -8,19 +8,23 @@ Privacy rules kept here:
 * every piece of a conversation or a draft lives in per-session ``gr.State``
   or component values, never in module globals, so sessions cannot see each
   other's drafts or history;
-* an uploaded file is read into memory and Gradio's temporary copy is deleted
-  at once; export files are written to a private temporary folder that is
-  removed as soon as Gradio has taken its copy (and Gradio's cache is swept);
-* nothing here logs a question or a draft.
+* Gradio's temp dir is a 0700 folder of this process (``privatedir``); an
+  uploaded file is read into memory and Gradio's copy is deleted at once;
+* exports are made in memory and served once to the browser that asked
+  (``exports``, ``guard``), never written to disk;
+* Gradio's browser run history (localStorage) and deep links are off;
+* a user error is shown on the page next to its cause and logged as one line
+  naming the kind of problem, never the draft or the file name.
 """
 
 from __future__ import annotations
 
+import html
+import logging
 import os
 import re
-import shutil
 import sys
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +36,8 @@ import gradio as gr  # noqa: E402
 
 from assistant.results import Answer, Critique  # noqa: E402
 from assistant.web import views  # noqa: E402
+from assistant.web.exports import BROWSER_COOKIE, ROUTE, ExportStore  # noqa: E402
+from assistant.web.privatedir import private_temp_dir, remove_on_signals  # noqa: E402
 
 WEB_DIR = Path(__file__).resolve().parent
 EXAMPLES_DIR = WEB_DIR / "examples"
@@ -57,6 +63,7 @@ _FOLLOW_UP = re.compile(
     re.I,
 )
 DRAFT_MIN_CHARS = 400
+log = logging.getLogger("casereview.web")
 
 
 # ------------------------------------------------------------------ helpers (pure)
@@ -108,10 +115,6 @@ def split_chat_draft(message: str, session_draft: str) -> tuple[bool, str]:
     return False, ""
 
 
-def _private_dir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="casereview-"))
-
-
 def _remove_upload(path: str) -> None:
     """Delete Gradio's temporary copy of an upload (and its folder when that is now empty)."""
     try:
@@ -125,15 +128,94 @@ def _remove_upload(path: str) -> None:
         pass
 
 
+def draft_upload(**kwargs: Any) -> gr.File:
+    """A ``gr.File`` (filepath mode) whose preprocessing leaves nothing behind.
+
+    Why: Gradio 6's ``File._process_single_file`` creates an empty temporary
+    file in the cache for every upload and abandons it. The override is on
+    the instance (a subclass would make Gradio write a ``.pyi`` beside this
+    module). The file type is checked by ``load_draft``, whose refusal is
+    shown on the page instead of a toast.
+    """
+    from gradio.utils import NamedString
+
+    component = gr.File(type="filepath", **kwargs)
+    component._process_single_file = lambda f: NamedString(f.path)  # type: ignore[method-assign]
+    return component
+
+
+def log_user_error(action: str, exc: Exception) -> None:
+    """One log line, no traceback: what failed and the kind of problem (a LoadError's ``problem`` holds no draft text)."""
+    kind = getattr(exc, "problem", None) or type(exc).__name__
+    log.warning("user error: %s: %s", action, kind)
+
+
+def error_html(what: str, message: str) -> str:
+    """An error shown on the page in words, next to what caused it (not a fading toast)."""
+    return f'<div class="cr-error" role="alert"><b>{html.escape(what)}</b> {html.escape(message)}</div>'
+
+
+def is_current(state: dict | None, text: str, profile: str | None) -> bool:
+    """Whether the results in ``state`` were made from exactly this text with this profile."""
+    return bool(state) and state.get("source") == (text or "") and state.get("profile") == profile
+
+
+def stale_html(state: dict | None, text: str, profile: str | None) -> str:
+    """The 'out of date' banner, or '' when the results match the draft (or there are none)."""
+    if not state or is_current(state, text, profile):
+        return ""
+    what = "draft has changed" if state.get("source") != (text or "") else "profile has changed"
+    return (
+        f'<div class="cr-stale-note" role="status"><b>Out of date.</b> The {what} since these results were made: '
+        "they describe the earlier version. Press <b>Check draft</b> to check this one (Export checks it first).</div>"
+    )
+
+
 EXTRACTIVE_CHOICE = "none (quotes from the guidance only)"
+EXPORT_FORMATS = {
+    "markdown": ("critique.md", "text/markdown; charset=utf-8"),
+    "html": ("critique.html", "text/html; charset=utf-8"),
+    "docx": ("critique.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+}
+# After an export returns its link, click it (the link appears once Gradio has rendered the HTML).
+AUTO_DOWNLOAD_JS = """() => {
+  const go = (n) => {
+    const links = document.querySelectorAll('a[data-cr-auto="1"]');
+    if (!links.length) { if (n > 0) setTimeout(() => go(n - 1), 50); return; }
+    links.forEach((a) => { a.dataset.crAuto = '0'; a.click(); });
+  };
+  go(60);
+}"""
+
+
+def download_html(token: str, filename: str, size: int) -> str:
+    """The one-time link to an in-memory export, marked for the automatic click."""
+    return (
+        f'<p class="cr-export-ready">Downloading <a href="{ROUTE}{token}" download="{html.escape(filename)}" data-cr-auto="1">{html.escape(filename)}</a> '
+        f"({size / 1024:.1f} KB). The file was made in memory and is not kept; the link works once, in this browser. Export again for another copy.</p>"
+    )
+
+
+def browser_of(request: gr.Request | None) -> str:
+    """The id the guard gave this browser (its cookie); '' for a client without one."""
+    if request is None:
+        return ""
+    return request.cookies.get(BROWSER_COOKIE, "") or ""
+
 
 # ------------------------------------------------------------------ the app
 
 
-def create_app(assistant: Any, *, title: str = "CaseReview") -> gr.Blocks:
-    """The Blocks app: Ask, Check my draft and Guidance tabs over ``assistant``."""
+def create_app(assistant: Any, *, title: str = "CaseReview", exports: ExportStore | None = None) -> gr.Blocks:
+    """The Blocks app: Ask, Check my draft and Guidance tabs over ``assistant``.
+
+    Exports go to ``exports``, which the guard of :func:`launch` serves; an app
+    mounted elsewhere needs that guard in front of it for downloads to work.
+    """
     from assistant.critique.profiles import profile_names
 
+    private_temp_dir()  # before gr.Blocks: Gradio reads GRADIO_TEMP_DIR when the Blocks and App are made
+    exports = exports if exports is not None else ExportStore()
     settings = assistant.settings
     # load the index and embedder once, before the first session, so no request pays for it
     snapshot = assistant.snapshot
@@ -168,22 +250,39 @@ def create_app(assistant: Any, *, title: str = "CaseReview") -> gr.Blocks:
     def check_outputs(critique: Critique, text: str) -> tuple[str, str, str]:
         return views.checklist_html(critique), views.highlighted_draft_html(text, critique), views.findings_html(critique)
 
+    def run_check(text: str, profile: str) -> dict:
+        """Check ``text`` and return every result panel, the new state and a cleared banner; raises ValueError."""
+        critique, norm = do_check(text, profile)
+        checklist_v, draft_html, findings_v = check_outputs(critique, norm)
+        return {
+            checklist: checklist_v,
+            draft_view: draft_html,
+            findings: findings_v,
+            critique_state: {"critique": critique, "text": norm, "source": text, "profile": profile},
+            stale_note: "",
+            check_area: gr.update(elem_classes=[]),
+        }
+
     def on_check(text: str, profile: str, progress: gr.Progress = gr.Progress()):  # noqa: B008 - Gradio's injection idiom
         if not (text or "").strip():
-            raise gr.Error("Paste a draft or upload a file first.")
-        progress(0.1, desc="Reading the draft")
+            return {draft_error: error_html("Nothing to check.", "Paste a draft above or upload a file first.")}
+        progress(0.3, desc="Checking elements and issues")
         try:
-            progress(0.3, desc="Checking elements and issues")
-            critique, norm = do_check(text, profile)
+            out = run_check(text, profile)
         except ValueError as exc:
-            raise gr.Error(str(exc)) from None
-        progress(0.9, desc="Building the checklist")
-        checklist, draft_html, findings = check_outputs(critique, norm)
-        return checklist, draft_html, findings, {"critique": critique, "text": norm}, gr.update(visible=True)
+            log_user_error("check", exc)
+            return {draft_error: error_html("Could not check this draft.", str(exc))}
+        return {**out, draft_error: "", export_group: gr.update(visible=True), export_note: ""}
 
-    def on_upload(path: str | None):
+    def on_upload(path: str | None, on_page: bool = False):
+        """Read an upload in memory and delete Gradio's copy.
+
+        From the page (``on_page``) it returns (draft, upload, error) and never
+        raises, so a refusal stays on the page; called bare it returns
+        (text, None) or raises ``gr.Error`` (the contract the upload tests use).
+        """
         if not path:
-            return gr.skip(), None
+            return (gr.skip(), None, gr.skip()) if on_page else (gr.skip(), None)
         name = Path(path).name
         try:
             data = Path(path).read_bytes()
@@ -194,48 +293,71 @@ def create_app(assistant: Any, *, title: str = "CaseReview") -> gr.Blocks:
         try:
             text = load_draft(data, name, settings.critique.max_draft_chars)
         except ValueError as exc:
-            raise gr.Error(str(exc)) from None
+            log_user_error("upload", exc)
+            if on_page:
+                return gr.skip(), None, error_html("Could not read this upload.", str(exc))
+            raise gr.Error(str(exc), print_exception=False) from None
+        if not on_page:
+            return text, None
         gr.Info(f"Read {name}: {len(text):,} characters. Press “Check draft”.")
-        return text, None
+        return text, None, ""
 
-    def export_critique(state: dict | None, fmt: str):
-        if not state:
-            raise gr.Error("Check a draft first; then export its critique.")
-        critique, text = state["critique"], state["text"]
-        folder = _private_dir()
+    def on_draft_change(text: str, state: dict | None, profile: str):
+        """Any change to the draft (typing, paste, upload, example) clears its error and marks old results out of date."""
+        banner = stale_html(state, text, profile)
+        return banner, gr.update(elem_classes=["cr-stale"] if banner else []), ""
+
+    def on_profile_change(text: str, state: dict | None, profile: str):
+        banner = stale_html(state, text, profile)
+        return banner, gr.update(elem_classes=["cr-stale"] if banner else [])
+
+    def export_critique(state: dict | None, text: str, profile: str, fmt: str, request: gr.Request | None) -> dict:
+        """Export the critique of the draft as it is now: re-checked first when the results are out of date."""
+        out: dict = {}
+        if not is_current(state, text, profile):
+            if not (text or "").strip():
+                return {export_note: error_html("Nothing to export.", "Paste or upload a draft and check it first.")}
+            try:
+                out = run_check(text, profile)
+            except ValueError as exc:
+                log_user_error("export", exc)
+                return {export_note: error_html("Could not check this draft for the export.", str(exc))}
+            state = out[critique_state]
+        owner = browser_of(request)
+        if not owner:
+            return {**out, export_note: error_html("No download session.", "This browser sent no session cookie; reload the page and export again.")}
+        critique, norm = state["critique"], state["text"]
+        filename, media_type = EXPORT_FORMATS[fmt]
+        from assistant.critique.render import render
+
         try:
             if fmt == "docx":
                 from assistant.critique.render import render_docx
 
-                path = folder / "critique.docx"
-                path.write_bytes(render_docx(critique, text))
+                body = render_docx(critique, norm)
             else:
-                try:
-                    from assistant.critique.render import render
-
-                    body = render(critique, text, fmt)
-                except ImportError:
-                    body = views.checklist_html(critique) + views.findings_html(critique) if fmt == "html" else views.critique_chat_markdown(critique)
-                path = folder / ("critique.md" if fmt == "markdown" else "critique.html")
-                path.write_text(body, encoding="utf-8")
+                body = render(critique, norm, fmt).encode("utf-8")
         except ImportError:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise gr.Error("Word export is not available in this installation.") from None
-        return gr.update(value=str(path), visible=True), str(folder)
+            return {**out, export_note: error_html("Word export is not available.", "python-docx is not installed here.")}
+        token = exports.put(owner, filename, media_type, body)
+        return {**out, export_note: download_html(token, filename, len(body))}
 
-    def export_conversation(turns: list[dict]):
+    def make_export(fmt: str):
+        def export(state: dict | None, text: str, profile: str, request: gr.Request) -> dict:
+            return export_critique(state, text, profile, fmt, request)
+
+        export.__name__ = f"export_{fmt}"
+        return export
+
+    def export_conversation(turns: list[dict], request: gr.Request) -> str:
         if not turns:
-            raise gr.Error("Ask something first; then export the conversation.")
-        folder = _private_dir()
-        path = folder / "conversation.md"
-        path.write_text(views.conversation_markdown(turns), encoding="utf-8")
-        return gr.update(value=str(path), visible=True), str(folder)
-
-    def cleanup(folder: str | None) -> None:
-        if folder and Path(folder).name.startswith("casereview-"):
-            shutil.rmtree(folder, ignore_errors=True)
-        return None
-
+            return error_html("Nothing to export.", "Ask something first; then export the conversation.")
+        owner = browser_of(request)
+        if not owner:
+            return error_html("No download session.", "This browser sent no session cookie; reload the page and export again.")
+        body = views.conversation_markdown(turns).encode("utf-8")
+        token = exports.put(owner, "conversation.md", "text/markdown; charset=utf-8", body)
+        return download_html(token, "conversation.md", len(body))
     def on_chat(message: str, history: list, turns: list[dict], profile: str, k: int, session_draft: str, answer_with: str = ""):
         message = (message or "").strip()
         history = list(history or [])
@@ -258,8 +380,8 @@ def create_app(assistant: Any, *, title: str = "CaseReview") -> gr.Blocks:
             digest = views.critique_chat_markdown(critique)
             history[-1] = {"role": "assistant", "content": digest}
             turns.append({"question": "Is my draft missing anything?", "answer_md": digest, "effective": None})
-            checklist, draft_html, findings = check_outputs(critique, norm)
-            yield history, "", turns, norm, checklist, draft_html, findings, {"critique": critique, "text": norm}
+            checklist_v, draft_html, findings_v = check_outputs(critique, norm)
+            yield history, "", turns, norm, checklist_v, draft_html, findings_v, {"critique": critique, "text": norm, "source": norm, "profile": profile}
             return
         previous = next((t["effective"] for t in reversed(turns) if t.get("effective")), None)
         effective = contextualise(message, previous)
@@ -314,7 +436,7 @@ def create_app(assistant: Any, *, title: str = "CaseReview") -> gr.Blocks:
     def on_demo(question: str, k: int):
         question = (question or "").strip()
         if not question:
-            raise gr.Error("Type a question to see what the retriever finds.")
+            raise gr.Error("Type a question to see what the retriever finds.", print_exception=False)
         hits = assistant.retriever.search(question, k=int(k))
         rows = [
             [i, round(h.score, 4), "" if h.dense_rank is None else h.dense_rank + 1, "" if h.bm25_rank is None else h.bm25_rank + 1, h.doc_id, h.location.label(), h.text[:300]]
@@ -331,7 +453,7 @@ def create_app(assistant: Any, *, title: str = "CaseReview") -> gr.Blocks:
     with gr.Blocks(title=title, analytics_enabled=False, delete_cache=(600, 1800)) as demo:
         turns_state = gr.State([])
         critique_state = gr.State(None)
-        export_dir = gr.State(None)
+        page_flag = gr.State(True)  # tells on_upload it serves the page (errors stay on it)
 
         with gr.Row():
             gr.Markdown(f"## {title}\nAsk the child-safeguarding case-review guidance, or check a draft against it. Drafts stay on this machine and in this browser session.")
@@ -363,29 +485,32 @@ def create_app(assistant: Any, *, title: str = "CaseReview") -> gr.Blocks:
                 with gr.Row():
                     clear = gr.Button("New conversation", size="sm")
                     conv_export = gr.Button("Export conversation (Markdown)", size="sm", elem_id="cr-export-conversation")
-                conv_file = gr.File(label="Conversation export", interactive=False, visible=False, height=80, elem_id="cr-conversation-file")
+                conv_note = gr.HTML("", elem_id="cr-conversation-link")
 
             with gr.Tab("Check my draft", id="check", elem_id="tab-check"):
-                with gr.Row():
-                    with gr.Column(scale=1):
-                        draft = gr.Textbox(label="Your draft", lines=16, max_lines=40, placeholder="Paste the draft here, or upload a file below.", elem_id="cr-draft-input")
-                        upload = gr.File(label="…or upload .txt, .md, .pdf or .docx (read in memory, not kept)", file_types=UPLOAD_TYPES, type="filepath", elem_id="cr-upload")
-                        check_btn = gr.Button("Check draft", variant="primary", elem_id="cr-check")
-                    with gr.Column(scale=1):
-                        checklist = gr.HTML(label="Checklist", elem_id="cr-checklist")
-                with gr.Row():
-                    with gr.Column(scale=1):
-                        gr.Markdown("### Your draft, highlighted")
-                        draft_view = gr.HTML(elem_id="cr-draft-view")
-                    with gr.Column(scale=1):
-                        gr.Markdown("### Findings")
-                        findings = gr.HTML(elem_id="cr-findings")
-                with gr.Group(visible=False) as export_group:
+                with gr.Column(elem_id="cr-check-area") as check_area:
                     with gr.Row():
-                        exp_md = gr.Button("Export Markdown", size="sm", elem_id="cr-export-md")
-                        exp_html = gr.Button("Export HTML", size="sm", elem_id="cr-export-html")
-                        exp_docx = gr.Button("Export Word (.docx)", size="sm", elem_id="cr-export-docx")
-                    critique_file = gr.File(label="Critique export", interactive=False, visible=False, height=80, elem_id="cr-critique-file")
+                        with gr.Column(scale=1):
+                            draft = gr.Textbox(label="Your draft", lines=16, max_lines=40, placeholder="Paste the draft here, or upload a file below.", elem_id="cr-draft-input")
+                            upload = draft_upload(label="…or upload .txt, .md, .pdf or .docx (read in memory, not kept)", file_types=UPLOAD_TYPES, elem_id="cr-upload")
+                            draft_error = gr.HTML("", elem_id="cr-draft-error")
+                            check_btn = gr.Button("Check draft", variant="primary", elem_id="cr-check")
+                        with gr.Column(scale=1):
+                            stale_note = gr.HTML("", elem_id="cr-stale")
+                            checklist = gr.HTML(label="Checklist", elem_id="cr-checklist")
+                    with gr.Row():
+                        with gr.Column(scale=1):
+                            gr.Markdown("### Your draft, highlighted")
+                            draft_view = gr.HTML(elem_id="cr-draft-view")
+                        with gr.Column(scale=1):
+                            gr.Markdown("### Findings")
+                            findings = gr.HTML(elem_id="cr-findings")
+                    with gr.Group(visible=False) as export_group:
+                        with gr.Row():
+                            exp_md = gr.Button("Export Markdown", size="sm", elem_id="cr-export-md")
+                            exp_html = gr.Button("Export HTML", size="sm", elem_id="cr-export-html")
+                            exp_docx = gr.Button("Export Word (.docx)", size="sm", elem_id="cr-export-docx")
+                        export_note = gr.HTML("", elem_id="cr-export-link")
 
             with gr.Tab("Guidance", id="guidance", elem_id="tab-guidance"):
                 with gr.Accordion("Browse the guidance", open=True):
@@ -421,16 +546,16 @@ def create_app(assistant: Any, *, title: str = "CaseReview") -> gr.Blocks:
         send.click(on_chat, chat_inputs, chat_outputs, api_visibility="private")
         clear.click(on_clear, None, [chatbot, turns_state, msg], api_visibility="private")
         chatbot.clear(on_clear, None, [chatbot, turns_state, msg], api_visibility="private")
-        conv_export.click(export_conversation, [turns_state], [conv_file, export_dir], api_name="export_conversation").then(
-            cleanup, [export_dir], [export_dir], api_visibility="private"
-        )
+        conv_export.click(export_conversation, [turns_state], [conv_note], api_name="export_conversation").then(None, js=AUTO_DOWNLOAD_JS)
 
-        upload.upload(on_upload, [upload], [draft, upload], api_visibility="private")
-        check_btn.click(on_check, [draft, profile], [checklist, draft_view, findings, critique_state, export_group], api_name="check_draft")
+        upload.upload(on_upload, [upload, page_flag], [draft, upload, draft_error], api_visibility="private")
+        stale_watch = {"show_progress": "hidden", "trigger_mode": "always_last", "concurrency_limit": None, "api_visibility": "private"}
+        draft.change(on_draft_change, [draft, critique_state, profile], [stale_note, check_area, draft_error], **stale_watch)
+        profile.change(on_profile_change, [draft, critique_state, profile], [stale_note, check_area], **stale_watch)
+        result_panels = [checklist, draft_view, findings, critique_state, stale_note, check_area]
+        check_btn.click(on_check, [draft, profile], [*result_panels, draft_error, export_group, export_note], api_name="check_draft")
         for button, fmt in ((exp_md, "markdown"), (exp_html, "html"), (exp_docx, "docx")):
-            button.click(lambda s, f=fmt: export_critique(s, f), [critique_state], [critique_file, export_dir], api_name=f"export_{fmt}").then(
-                cleanup, [export_dir], [export_dir], api_visibility="private"
-            )
+            button.click(make_export(fmt), [critique_state, draft, profile], [*result_panels, export_note], api_name=f"export_{fmt}").then(None, js=AUTO_DOWNLOAD_JS)
 
         doc_dd.change(on_doc, [doc_dd], [section_dd, section_view], api_visibility="private")
         section_dd.change(section_html, [doc_dd, section_dd], [section_view], api_visibility="private")
@@ -443,12 +568,25 @@ def create_app(assistant: Any, *, title: str = "CaseReview") -> gr.Blocks:
     return demo
 
 
+def guarded_app(exports: ExportStore, *, share: bool = False) -> Any:
+    """Gradio's App with :class:`~assistant.web.guard.Guard` outermost (around Gradio's own CORS layer)."""
+    from gradio.routes import App
+
+    from assistant.web.guard import Guard
+
+    class GuardedApp(App):
+        def build_middleware_stack(self):  # noqa: ANN202 - Starlette's hook, called once at the first request
+            return Guard(super().build_middleware_stack(), exports=exports, allow_suffixes=(".gradio.live",) if share else ())
+
+    return GuardedApp()
+
+
 def launch(
     assistant: Any,
     *,
     port: int = 7860,
     share: bool = False,
-    auth: tuple[str, str] | None = None,
+    auth: tuple[str, str] | Callable[[str, str], Any] | None = None,
     prevent_thread_lock: bool = False,
     quiet: bool = False,
 ) -> tuple[gr.Blocks, str]:
@@ -461,7 +599,9 @@ def launch(
             file=sys.stderr,
         )
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-    demo = create_app(assistant)
+    exports = ExportStore()
+    demo = create_app(assistant, exports=exports)
+    remove_on_signals()
     _, local_url, _ = demo.launch(
         server_name=HOST,
         server_port=port,
@@ -473,7 +613,9 @@ def launch(
         show_error=True,
         css=CSS,
         footer_links=[],
+        run_history=False,
         max_file_size="50mb",
         mcp_server=False,
+        _app=guarded_app(exports, share=share),
     )
     return demo, local_url

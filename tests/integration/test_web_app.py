@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 import socket
 from pathlib import Path
 
 import filelock
+import httpx
 import pytest
 
 from assistant.api import Assistant
@@ -13,6 +16,7 @@ from assistant.results import Critique, DraftSpan, ElementResult, IssueInstance,
 from assistant.settings import load_settings
 from assistant.web import views
 from assistant.web.app import EXAMPLES_DIR, contextualise, create_app, model_status, split_chat_draft
+from assistant.web.exports import BROWSER_COOKIE
 
 WEAK = (EXAMPLES_DIR / "weak-executive-summary.md").read_text(encoding="utf-8")
 STRONG = (EXAMPLES_DIR / "strong-executive-summary.md").read_text(encoding="utf-8")
@@ -29,15 +33,31 @@ def shared_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-def exported(result: object) -> Path:
-    """The local path of a file output, whatever shape gradio_client gives it (path, update dict, tuple)."""
-    if isinstance(result, (list, tuple)):
-        result = result[0]
-    if isinstance(result, dict):
-        result = result.get("value", result)
-        if isinstance(result, dict):
-            result = result.get("path") or result.get("name")
-    return Path(str(result))
+def browser_client(server: str, browser_id: str | None = None):
+    """A gradio_client session carrying a browser cookie of its own (exports are bound to it)."""
+    from gradio_client import Client
+
+    browser_id = browser_id or secrets.token_urlsafe(16)
+    return Client(server, verbose=False, headers={"Cookie": f"{BROWSER_COOKIE}={browser_id}"}), browser_id
+
+
+def export_link(result: object) -> str:
+    """The download path in an export's HTML output (the last output of every export endpoint)."""
+    note = result[-1] if isinstance(result, (list, tuple)) else result
+    found = re.search(r'href="(/casereview/export/[^"]+)"', str(note))
+    assert found, f"no export link in {note!r}"
+    return found.group(1)
+
+
+def fetch(server: str, path: str, browser_id: str) -> httpx.Response:
+    return httpx.get(server.rstrip("/") + path, headers={"Cookie": f"{BROWSER_COOKIE}={browser_id}"}, timeout=30)
+
+
+def exported(server: str, result: object, browser_id: str) -> bytes:
+    """The bytes of an export, fetched as its own browser would."""
+    response = fetch(server, export_link(result), browser_id)
+    assert response.status_code == 200, response.text
+    return response.content
 
 
 def free_port() -> int:
@@ -142,36 +162,54 @@ def test_check_endpoint_reports_missing_family_involvement(server: str) -> None:
 
 
 def test_sessions_do_not_see_each_other(server: str) -> None:
-    """Two sessions check different drafts and ask different things; each export holds only its own."""
-    from gradio_client import Client
-
-    a, b = Client(server, verbose=False), Client(server, verbose=False)
+    """Two sessions check different drafts and ask different things; each export holds only its own, and B cannot fetch A's."""
+    (a, id_a), (b, id_b) = browser_client(server), browser_client(server)
     a.predict(WEAK, "scr-executive-summary", api_name="/check_draft")
     b.predict(STRONG, "scr-executive-summary", api_name="/check_draft")
-    md_a = exported(a.predict(api_name="/export_markdown")).read_text(encoding="utf-8")
-    md_b = exported(b.predict(api_name="/export_markdown")).read_text(encoding="utf-8")
+    link_a = export_link(a.predict(WEAK, "scr-executive-summary", api_name="/export_markdown"))
+    assert fetch(server, link_a, id_b).status_code == 404  # another browser: refused, and the export is not used up
+    md_a = fetch(server, link_a, id_a).content.decode("utf-8")
+    md_b = exported(server, b.predict(STRONG, "scr-executive-summary", api_name="/export_markdown"), id_b).decode("utf-8")
     assert "Jayden" in md_a and "Jayden" not in md_b
+    assert fetch(server, link_a, id_a).status_code == 404  # served once, then gone from memory
 
     a.predict("Within what time should a serious case review be completed?", [], "scr-executive-summary", 5, "", api_name="/chat")
     b.predict("Who should write the overview report?", [], "scr-executive-summary", 5, "", api_name="/chat")
-    conv_a = exported(a.predict(api_name="/export_conversation")).read_text(encoding="utf-8")
-    conv_b = exported(b.predict(api_name="/export_conversation")).read_text(encoding="utf-8")
+    conv_a = exported(server, a.predict(api_name="/export_conversation"), id_a).decode("utf-8")
+    conv_b = exported(server, b.predict(api_name="/export_conversation"), id_b).decode("utf-8")
     assert "completed" in conv_a and "overview report" not in conv_a
     assert "overview report" in conv_b and "completed?" not in conv_b
 
 
 def test_export_formats(server: str) -> None:
-    from gradio_client import Client
-
-    client = Client(server, verbose=False)
+    client, browser_id = browser_client(server)
     client.predict(WEAK, "scr-executive-summary", api_name="/check_draft")
-    md = exported(client.predict(api_name="/export_markdown"))
-    html = exported(client.predict(api_name="/export_html"))
-    assert md.suffix == ".md" and "family" in md.read_text(encoding="utf-8").lower()
-    assert html.suffix == ".html" and "<" in html.read_text(encoding="utf-8")
-    pytest.importorskip("assistant.critique.render", reason="Word export needs assistant.critique.render (not in this checkout yet)")
-    docx = exported(client.predict(api_name="/export_docx"))
-    assert docx.suffix == ".docx" and docx.read_bytes()[:2] == b"PK"
+    md = exported(server, client.predict(WEAK, "scr-executive-summary", api_name="/export_markdown"), browser_id)
+    page = exported(server, client.predict(WEAK, "scr-executive-summary", api_name="/export_html"), browser_id)
+    docx = exported(server, client.predict(WEAK, "scr-executive-summary", api_name="/export_docx"), browser_id)
+    assert "family" in md.decode("utf-8").lower()
+    assert page.decode("utf-8").lstrip().startswith("<") and "Jayden" in page.decode("utf-8")
+    assert docx[:2] == b"PK"
+
+
+def test_an_export_of_a_changed_draft_is_rechecked(server: str) -> None:
+    """Results belong to a draft: exporting after the text changed exports the new text's critique."""
+    client, browser_id = browser_client(server)
+    client.predict(WEAK, "scr-executive-summary", api_name="/check_draft")
+    out = client.predict(STRONG, "scr-executive-summary", api_name="/export_markdown")
+    md = exported(server, out, browser_id).decode("utf-8")
+    assert "Jayden" not in md and "Child D" in md
+    assert 'data-finding="missing:family-involvement"' not in out[2]  # the findings panel was re-made for STRONG
+
+
+def test_an_export_link_without_its_cookie_is_refused(server: str) -> None:
+    client, browser_id = browser_client(server)
+    client.predict(WEAK, "scr-executive-summary", api_name="/check_draft")
+    link = export_link(client.predict(WEAK, "scr-executive-summary", api_name="/export_markdown"))
+    bare = httpx.get(server.rstrip("/") + link, timeout=30)
+    assert bare.status_code == 404 and "Jayden" not in bare.text
+    assert bare.headers["cache-control"] == "no-store" and "set-cookie" in bare.headers  # a new browser gets its own id
+    assert "Jayden" in fetch(server, link, browser_id).text
 
 
 def test_demonstration_mode_shows_scores(server: str) -> None:
