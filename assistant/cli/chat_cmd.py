@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
+from pathlib import Path
 
 from assistant.cli.common import EXIT_USAGE, error, settings_from_args
 
@@ -16,7 +18,9 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     cmd.add_argument("--port", type=int, default=7860, help="Port on 127.0.0.1 (default 7860).")
     cmd.add_argument("--share", action="store_true", help="Also open a public gradio.live link. Drafts would then travel over the internet; use with --auth.")
-    cmd.add_argument("--auth", metavar="USER:PASS", help="Require this user name and password to sign in (for a shared machine).")
+    cmd.add_argument("--auth", metavar="USER:PASS", help="Require this user name and password to sign in. Visible to other users in `ps`: prefer CASEREVIEW_AUTH=USER:PASS or --auth-file.")
+    cmd.add_argument("--auth-file", type=Path, metavar="PATH", help="Sign-in from a file of USER:HASH lines (env CASEREVIEW_AUTH_FILE); make a line with --hash-password.")
+    cmd.add_argument("--hash-password", metavar="USER", help="Read a password (prompt or stdin), print a USER:HASH line for --auth-file, and exit.")
     cmd.set_defaults(handler=handle)
     return cmd
 
@@ -47,11 +51,38 @@ def ensure_index(assistant, out=None) -> bool:  # noqa: ANN001
     return True
 
 
+def hash_password_line(user: str, stdin=None) -> str:  # noqa: ANN001
+    """USER:HASH for an auth file; the password is prompted for on a terminal, else read as one stdin line."""
+    from assistant.web.auth import hash_password
+
+    stdin = stdin or sys.stdin
+    password = getpass.getpass(f"Password for {user}: ") if stdin.isatty() else stdin.readline().rstrip("\n")
+    return f"{user}:{hash_password(password)}"
+
+
+def sign_in(args: argparse.Namespace):  # noqa: ANN201 - a Gradio auth callable or None
+    """The throttled, hashed sign-in check for these flags and environment, or None for no sign-in."""
+    from assistant.web.auth import LoginThrottle, load_credentials
+
+    if args.auth:
+        parse_auth(args.auth)
+        print("casereview: note: --auth is visible to every user of this machine in `ps`; use CASEREVIEW_AUTH=USER:PASS or --auth-file.", file=sys.stderr)
+    users = load_credentials(auth_arg=args.auth, auth_file=getattr(args, "auth_file", None))
+    return LoginThrottle(users).gradio_auth() if users else None
+
+
 def handle(args: argparse.Namespace) -> int:
     from assistant.api import Assistant
 
+    if getattr(args, "hash_password", None):
+        try:
+            print(hash_password_line(args.hash_password))
+        except ValueError as exc:
+            error(str(exc))
+            return EXIT_USAGE
+        return 0
     try:
-        auth = parse_auth(args.auth)
+        auth = sign_in(args)
     except ValueError as exc:
         error(str(exc))
         return EXIT_USAGE
