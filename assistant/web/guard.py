@@ -58,6 +58,15 @@ def host_name(host: str) -> str:
         return ""
 
 
+def same_origin(origin: str, host: str) -> bool:
+    """Whether an Origin header names this Host (scheme aside: a share tunnel serves https to a plain http server)."""
+    try:
+        parts = urlsplit(origin)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and parts.netloc.lower() == host.lower()
+
+
 def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
 
@@ -97,7 +106,7 @@ class Guard:
             await self._plain(scope, send, 421, "This server answers only to the host names it runs on.")
             return
         origin = headers.get("origin")
-        if origin is not None and origin != f"{'https' if scope.get('scheme') in ('https', 'wss') else 'http'}://{host}":
+        if origin is not None and not same_origin(origin, host):
             await self._plain(scope, send, 403, "Cross-origin requests are refused.")
             return
         if scope["type"] == "websocket":

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from assistant.web.exports import ExportStore
-from assistant.web.guard import browser_id, host_name
+from assistant.web.guard import browser_id, host_name, same_origin
 
 from test_web_app import assistant, free_port, server  # noqa: F401 - the shared server fixture
 
@@ -18,6 +18,9 @@ def test_host_names_and_cookies_parse() -> None:
     assert host_name("evil.example@127.0.0.1:7860") == "" and host_name("127.0.0.1/x") == ""
     assert browser_id("a=1; casereview-browser=abc") == "abc"
     assert browser_id("") == "" and browser_id("other=1") == ""
+    assert same_origin("http://127.0.0.1:7860", "127.0.0.1:7860") and same_origin("https://abc.gradio.live", "abc.gradio.live")
+    assert not same_origin("http://localhost:7860", "127.0.0.1:7860") and not same_origin("null", "127.0.0.1:7860")
+    assert not same_origin("file://", "") and not same_origin("http://127.0.0.1:7861", "127.0.0.1:7860")
 
 
 def test_an_export_is_served_once_and_only_to_its_owner() -> None:
