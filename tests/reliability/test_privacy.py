@@ -104,3 +104,17 @@ def test_a_draft_leaves_no_trace(tmp_path, small_assistant, caplog, monkeypatch)
             assert MARKER.encode() not in p.read_bytes(), p
     after = {p: p.stat().st_mtime_ns for p in store.rglob("*") if p.is_file() and p in before}
     assert after == {p: t for p, t in before.items() if p in after}
+
+
+def test_the_web_apps_gradio_temp_dir_is_private_to_this_process(small_assistant):
+    """Gradio caches uploads in GRADIO_TEMP_DIR: the app points it at a 0700 folder of its own process, not /tmp/gradio."""
+    import os
+    import stat
+
+    from assistant.web.app import create_app
+
+    create_app(small_assistant)
+    folder = Path(os.environ["GRADIO_TEMP_DIR"])
+    assert folder.name.startswith(f"casereview-{os.getpid()}-") and folder.is_dir()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and folder.stat().st_uid == os.getuid()
+    assert not str(folder).startswith(str(Path(tempfile.gettempdir()) / "gradio"))
