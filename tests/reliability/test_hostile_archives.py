@@ -51,7 +51,7 @@ def test_cli_check_refuses_the_bomb_quickly_in_bounded_memory(bomb_file: Path) -
     assert not run["killed_at_timeout"], run
     assert run["rc"] == 1, run
     assert "executive-summary.docx" in run["stderr"] and "word/document.xml" in run["stderr"] and "expands to" in run["stderr"], run["stderr"]
-    assert run["seconds"] < 30, run  # before the guard: 3 GB and still parsing at 40 s
+    assert run["cpu_s"] < 15, run  # CPU time, not wall: the machine is shared. Before the guard: 2.7 GB and still parsing at 60 s
     assert run["peak_rss_mb"] < 400, run
     assert run["stdout_chars"] == 0
 
@@ -120,7 +120,7 @@ def test_a_member_lying_about_its_size_is_counted_not_trusted() -> None:
     data = _lie_about_size(bench.zip_bomb_docx(200 * MB), "word/document.xml", 64 * 1024)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         assert z.getinfo("word/document.xml").file_size == 64 * 1024
-    with bounded(20, megabytes=40):
+    with bounded(30, megabytes=40):
         with pytest.raises(LoadError, match=r"liar.docx: holds a part \(word/document.xml\) that expands to more than 64 MB"):
             load_pages(data, "liar.docx")
 
@@ -129,7 +129,7 @@ def test_shared_content_stream_pdf_stops_at_the_draft_limit() -> None:
     """5,000 pages drawing one 4,000-character stream: extraction stops once the 2M-character draft limit is passed."""
     data = bench.shared_stream_pdf(5000, 4000)
     assert len(data) < 2 * MB
-    with bounded(15):  # extracting all 5,000 pages took 18 s before (26 s in the issue)
+    with bounded(60):  # wall time on a shared machine; the page number below is the exact check (all 5,000 pages took 18 s idle before)
         with pytest.raises(LoadError, match=r"more than 2,000,000 characters of text by page \d+ of 5000") as err:
             load_draft(data, "shared.pdf")
     assert "critique.max_draft_chars" in str(err.value)

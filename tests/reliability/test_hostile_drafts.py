@@ -38,7 +38,8 @@ def test_cli_check_refuses_many_lines_quickly(tmp_path: Path) -> None:
     assert not run["killed_at_timeout"], run  # before the cap: still running at 200 s
     assert run["rc"] == 1, run
     assert f"more than {MAX_SENTENCES:,} sentences" in run["stderr"] and "check it in parts" in run["stderr"], run["stderr"]
-    assert run["seconds"] < 30, run
+    assert run["cpu_s"] < 20, run  # CPU time, not wall: the machine is shared
+    assert run["peak_rss_mb"] < 800, run
     assert run["stdout_chars"] == 0
 
 
@@ -51,7 +52,7 @@ def test_long_prose_is_refused_by_the_engine_before_embedding() -> None:
     embedder = FakeEmbedder()
     calls: list[int] = []
     embedder.embed = lambda texts: calls.append(len(texts)) or FakeEmbedder.embed(embedder, texts)
-    with bounded(20):
+    with bounded(60):  # wall time on a shared machine; no embedding call is the exact check
         with pytest.raises(LoadError, match=r"draft: has more than 5,000 sentences \(passed at line 1\)") as err:
             check_draft(prose, "scr-executive-summary", load_settings(), embedder)
     assert not calls

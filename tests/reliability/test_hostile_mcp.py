@@ -33,6 +33,7 @@ BAD_CALLS = [
     ("ask_guidance", {"question": [DRAFT]}, "question"),
     ("ask_guidance", {"draft": DRAFT}, "question"),
     ("ask_guidance", {"question": DRAFT * 40}, "question is"),
+    ("check_draft", {"text": "\n".join([DRAFT] * 3000)}, "more than 5,000 sentences"),  # over the check's sentence cap
 ]
 
 

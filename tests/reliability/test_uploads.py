@@ -55,3 +55,24 @@ def test_web_upload_reads_only_its_temp_copy(tmp_path, upload_handler, name, mon
     except gr.Error as exc:
         assert "Child A" not in str(exc)
     assert not path.exists() and neighbour.exists()  # the temp copy is gone, nothing else touched
+
+
+def test_web_upload_refuses_a_zip_bomb(tmp_path, upload_handler, monkeypatch):
+    """The shared web server went from 459 MB to 4.5 GB on one 1.4 MB upload; now the upload is refused and its temp copy removed."""
+    import importlib.util
+
+    import gradio as gr
+    import psutil
+
+    spec = importlib.util.spec_from_file_location("reliability_bench", Path(__file__).resolve().parents[2] / "benchmarks" / "reliability.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    monkeypatch.setattr(gr, "Info", lambda *a, **k: None)
+    path = tmp_path / "gradio" / "abc123" / "summary.docx"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(bench.zip_bomb_docx(400 * 1024 * 1024))
+    before = psutil.Process().memory_info().rss
+    with pytest.raises(gr.Error, match="summary.docx: holds a part"):
+        upload_handler(str(path))
+    assert (psutil.Process().memory_info().rss - before) / 1e6 < 200
+    assert not path.exists()
