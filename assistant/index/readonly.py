@@ -28,21 +28,20 @@ def is_read_only(store: Path) -> bool:
 
 
 @contextmanager
-def reader_client(settings: Settings, client: Any | None = None) -> Iterator[Any]:
-    """A client to read the index from: ``client`` if given, the store itself, or a private copy of a read-only store."""
+def reader_client(settings: Settings, client: Any | None = None) -> Iterator[tuple[Any, bool]]:
+    """A client to read the index from, and whether it reads a private copy (then it is gone after the ``with``):
+    ``client`` if given, the store itself, or a copy of a read-only store."""
     if client is not None:
-        yield client
+        yield client, False
         return
     store = store_path(settings)
     if settings.chroma_url or not is_read_only(store):
-        yield open_client(settings)
+        yield open_client(settings), False
         return
     copy = Path(tempfile.mkdtemp(prefix="casereview-readonly-"))  # 0700: guidance text only, removed below
     try:
         _copy_store(store, copy / "chroma")
-        reader = open_client(settings, path=copy / "chroma")
-        reader._casereview_private_copy = True  # the snapshot must not keep it: the folder goes away
-        yield reader
+        yield open_client(settings, path=copy / "chroma"), True
     finally:
         forget_local_system(copy / "chroma")
         shutil.rmtree(copy, ignore_errors=True)

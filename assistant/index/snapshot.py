@@ -53,9 +53,10 @@ class IndexSnapshot:
     def __init__(self, settings: Settings, client: Any | None = None) -> None:
         self.settings = settings
         key = settings.index_key()
-        with reader_client(settings, client) as reader:
+        with reader_client(settings, client) as (reader, private_copy):
             gen, got = _read_current(reader, key)
-            self.client = reader if client is not None or not getattr(reader, "_casereview_private_copy", False) else None
+        # kept to ask for newer generations (assistant.index.live); a private copy is gone, so there is nothing to ask
+        self.client: Any | None = None if private_copy else reader
         self.generation = gen
         self.docs: dict[str, DocRecord] = gen.docs
         rows = list(zip(got["ids"], got["documents"], got["metadatas"]))
