@@ -380,6 +380,10 @@ def write(results: dict) -> str:
     lines += [f"| {c['offset']:.0%} | {c['detected']} | {c['rebuild_recovered']} |" for c in corrupt]
     if results.get("hostile"):
         lines += [""] + write_hostile(results["hostile"], results.get("hostile_before", ""), results.get("hostile_cost"))
+    if results.get("index"):
+        import reliability_index
+
+        lines += [""] + reliability_index.section(*results["index"])
     lines += ["", "The 20-session web load result is in `benchmarks/RESULTS-web.md`."]
     if f["failed"]:
         lines += ["", "### Fuzz failures", "", "```", f["tail"], "```"]
@@ -412,6 +416,9 @@ def main(argv: list[str] | None = None) -> int:
     results["injection"] = injection_suite.run(use_model=args.long, browser=args.long and Path("/usr/bin/chromium").exists(), full_corpus=args.long)
     results["kills"] = kill_trials(args.kills or (10 if args.long else 3))
     results["corruption"] = corruption_trials()
+    import reliability_index  # ingest while serving, and a full disk (issue 11, items 6 and 7)
+
+    results["index"] = (reliability_index.serving_run(5 if args.long else 2), reliability_index.full_disk_run())
     results["hostile"], results["hostile_before"], results["hostile_cost"] = hostile_inputs(args.before), before, per_sentence_cost()
     text = write(results)
     OUT.write_text(text, encoding="utf-8")
