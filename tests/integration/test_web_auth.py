@@ -14,6 +14,7 @@ import pytest
 from assistant.web.auth import LoginThrottle, hash_password, load_credentials, parse_auth_file, verify_password
 
 from test_web_app import assistant, free_port  # noqa: F401 - the shared assistant fixture
+from test_web_browser import browser  # noqa: F401 - the shared Chromium fixture
 
 SECRET = "correct horse battery staple"
 
@@ -93,3 +94,29 @@ def test_hash_password_command_prints_a_line_for_the_auth_file() -> None:
     done = subprocess.run([str(Path(sys.executable).with_name("casereview")), "chat", "--hash-password", "ann"], input=SECRET + "\n", capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert list(parse_auth_file(done.stdout, "stdout")) == ["ann"] and SECRET not in done.stdout
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
+def test_signing_in_through_the_page_works_under_the_guard(assistant, browser) -> None:  # noqa: F811
+    """The login page runs under the CSP and the same-origin rule: a wrong password is refused, the right one opens the app."""
+    from assistant.web.app import launch
+
+    throttle = LoginThrottle({"ann": hash_password(SECRET)})
+    demo, url = launch(assistant, port=free_port(), prevent_thread_lock=True, quiet=True, auth=throttle.gradio_auth())
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_default_timeout(120_000)
+        page.goto(url)
+        page.get_by_label("username").fill("ann")
+        page.get_by_label("password").fill("wrong")
+        page.keyboard.press("Enter")
+        page.get_by_text("Incorrect Credentials").wait_for()
+        page.get_by_label("username").fill("ann")
+        page.get_by_label("password").fill(SECRET)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#cr-question textarea")
+    finally:
+        context.close()
+        demo.close()
