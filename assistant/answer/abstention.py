@@ -163,6 +163,7 @@ def unknown_names(question: str, snapshot: IndexSnapshot) -> list[str]:
     return out
 
 
+YEAR_SPAN = 5  # an edition's years: a question year between two years of the quoted text (within this span) is covered
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _PAIRS: weakref.WeakKeyDictionary[IndexSnapshot, frozenset[tuple[str, str]]] = weakref.WeakKeyDictionary()
 
@@ -192,6 +193,11 @@ def _context(snapshot: IndexSnapshot, chunk_id: str) -> str:
     return f"{chunk.title} {chunk.edition} {' '.join(chunk.location.heading_path)}"
 
 
+def asks_amount(question: str) -> bool:
+    """The question asks for a number, a period or a date."""
+    return bool(_ASKS_AMOUNT.search(question))
+
+
 def _slot_terms(question: str) -> set[str]:
     """Content words just after the question word: what kind of thing is asked for ('how many working days' -> work, day)."""
     match = _SLOT.search(question)
@@ -201,7 +207,7 @@ def _slot_terms(question: str) -> set[str]:
     return content_terms(" ".join(words), expand=False)
 
 
-def _amount_met(question: str, quote: str) -> bool:
+def amount_met(question: str, quote: str) -> bool:
     """The quote holds the kind of amount asked for: a count of the thing counted, a period, a sum or share, else any number."""
     low = question.lower()
     many = re.search(r"\b(?:how many|number of)\s+((?:working|calendar|school|separate|different)\s+)?([a-z]+)", low)
@@ -218,6 +224,17 @@ def _amount_met(question: str, quote: str) -> bool:
     if re.search(r"\bhow much|fee|salary|pay|budget|cost|percentage|proportion|share", low):
         return bool(_MONEY.search(quote))
     return bool(_AMOUNT.search(quote))
+
+
+def _number_in(number: str, text: str) -> bool:
+    """The number is in the text; a year also when it falls within years the text spans ('2013 and 2015' covers 2014)."""
+    if re.search(rf"\b{re.escape(number)}\b", text):
+        return True
+    if not re.fullmatch(r"(?:19|20)\d\d", number):
+        return False
+    year = int(number)
+    years = {int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", text)}
+    return any(a < year < b and b - a <= YEAR_SPAN for a in years for b in years)
 
 
 def _is_card(snapshot: IndexSnapshot, chunk_id: str) -> bool:
@@ -260,14 +277,14 @@ def answer_features(
     name_hits = [bool(content_terms(n) and content_terms(n) <= context_terms) for n in names]
     numbers = _NUMBER.findall(question)
     context_text = quote_text + " " + " ".join(_context(snapshot, c) for c in quoted)
-    number_hits = [bool(re.search(rf"\b{re.escape(n)}\b", context_text)) for n in numbers]
+    number_hits = [_number_in(n, context_text) for n in numbers]
     missing = [snapshot.idf(t) for t in q_terms - quote_terms]
     missing_hits = [snapshot.idf(t) for t in q_terms - hit_terms]
 
     known_pairs = corpus_pairs(snapshot)
     q_pairs = _adjacent_pairs(question)
     name_pairs = [p for n in names if " " in n for p in _adjacent_pairs(n)]
-    asks_amount = bool(_ASKS_AMOUNT.search(question))
+    wants_amount = asks_amount(question)
     slot = _slot_terms(question)
     fields = {m.group(0).lower() for m in _OTHER_FIELD.finditer(question)}
     asks_who = bool(_ASKS_WHO.search(question))
@@ -293,9 +310,9 @@ def answer_features(
         "unseen_name_pairs": float(sum(p not in known_pairs for p in name_pairs)),
         "unseen_pair_share": sum(p not in known_pairs for p in q_pairs) / len(q_pairs) if q_pairs else 0.0,
         "unknown_names": float(len(unknown_names(question, snapshot))),
-        "asks_amount": float(asks_amount),
+        "asks_amount": float(wants_amount),
         "slot_coverage": len(slot & quote_terms) / len(slot) if slot else 1.0,
-        "amount_unmet": float(asks_amount and not _amount_met(question, quote_text)),
+        "amount_unmet": float(wants_amount and not amount_met(question, quote_text)),
         "asks_who": float(asks_who),
         "who_unmet": float(asks_who and not _WHO.search(quote_text)),
         "asks_list": float(asks_list),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -211,7 +212,14 @@ def draft_answer(question: str, query_vector: np.ndarray, hits: list[RetrievedCh
             continue
         chosen.append(passage)
         taken.update(passage.rows)
-    quotes = _quotes(chosen, {(scored[r].hit.chunk_id, scored[r].index) for r in taken})
+    by_position = {(x.hit.chunk_id, x.index): x for x in scored}
+
+    def relevant(chunk_id: str, index: int) -> bool:
+        """A context sentence clears its own bar: it shares a question term, or it leans on or continues the one before."""
+        x = by_position.get((chunk_id, index))
+        return x is not None and (bool(x.matched) or leans_back(x.text) or bool(_ENUMERATION.match(x.text)))
+
+    quotes = _quotes(chosen, {(scored[r].hit.chunk_id, scored[r].index) for r in taken}, snapshot, relevant)
     return Draft(scored, chosen, quotes)
 
 
@@ -249,8 +257,29 @@ def extractive_answer(
     return Answer(question=question, text="\n".join(parts), citations=citations, retrieval=hits, mode="extractive")
 
 
-def _quotes(chosen: list[Passage], taken: set[tuple[str, int]]) -> list[tuple[str, str]]:
+ANTECEDENT_GAP = 200  # characters (a heading or two) between a chunk and the one it leans on
+
+
+def preceding_sentence(snapshot: IndexSnapshot, chunk_id: str) -> tuple[str, str] | None:
+    """(chunk id, last sentence) of the chunk just before ``chunk_id`` in its document, or None."""
+    chunk = snapshot.chunks[snapshot.row[chunk_id]]
+    start = chunk.location.char_start
+    before = [c for c in snapshot.chunks if c.doc_id == chunk.doc_id and c.location.char_end <= start and start - c.location.char_end <= ANTECEDENT_GAP]
+    if not before:
+        return None
+    previous = max(before, key=lambda c: c.location.char_end)
+    sentences = [t for t, at in chunk_sentences(previous.text) if at >= 0]
+    if not sentences or len(sentences[-1]) < MIN_SENTENCE_CHARS or leans_back(sentences[-1]):
+        return None
+    return previous.chunk_id, sentences[-1]
+
+
+def _quotes(chosen: list[Passage], taken: set[tuple[str, int]], snapshot: IndexSnapshot, relevant: Callable[[str, int], bool]) -> list[tuple[str, str]]:
     """(chunk id, quote) for each chosen passage, run on through what it introduces.
+
+    A passage whose first sentence leans on the chunk before ('It also
+    stresses ...' opening a chunk) is preceded by that chunk's last sentence,
+    quoted and cited on its own, or left out when there is none.
 
     A passage ending in ':' runs on through its list, and one followed by
     'The second ...' / 'Second, ...' through the enumeration, so an answer
@@ -260,9 +289,15 @@ def _quotes(chosen: list[Passage], taken: set[tuple[str, int]]) -> list[tuple[st
     for n, passage in enumerate(chosen):
         hit = passage.first.hit
         sentences = chunk_sentences(hit.text)
+        if passage.first.index == 0 and leans_back(passage.first.text):
+            antecedent = preceding_sentence(snapshot, hit.chunk_id)
+            if antecedent is None:
+                continue  # 'It also stresses ...' with nothing to say what 'It' is: not quoted
+            if antecedent not in out:
+                out.append(antecedent)
         last = passage.last.index
-        if n == 0 and len(passage.members) == 1 and last + 1 < len(sentences) and (hit.chunk_id, last + 1) not in taken:
-            last += 1  # the best sentence keeps the one after it: the detail asked for is often there
+        if n == 0 and len(passage.members) == 1 and last + 1 < len(sentences) and (hit.chunk_id, last + 1) not in taken and relevant(hit.chunk_id, last + 1):
+            last += 1  # the best sentence keeps the one after it when that one bears on the question: the detail asked for is often there
         if sentences[last][0].rstrip().endswith(":"):
             while last + 1 < len(sentences) and last - passage.last.index < MAX_LIST_ITEMS:
                 last += 1
