@@ -105,6 +105,7 @@ def test_in_process_reader_picks_up_a_newer_generation_and_survives_its_drop(tmp
     settings = copy_index(small_index, tmp_path)
     reader = Assistant(settings)
     before = reader.snapshot.generation.name
+    langchain = reader.langchain_retriever(k=3)  # made before the ingest: it must follow too
     assert not any(s.id == "marker.txt" for s in reader.sources())
     marker = tmp_path / "marker.txt"
     marker.write_text(MARKER_TEXT, encoding="utf-8")
@@ -114,4 +115,5 @@ def test_in_process_reader_picks_up_a_newer_generation_and_survives_its_drop(tmp
     assert reader.snapshot.generation.name != before
     assert "nine weeks" in answer.text and any(c.doc_id == "marker.txt" for c in answer.citations)
     assert any(s.id == "marker.txt" for s in reader.sources())
+    assert any(d.metadata["doc_id"] == "marker.txt" for d in langchain.invoke(MARKER_QUESTION))
     assert "six months" in reader.ask(QUESTION).text
