@@ -22,6 +22,7 @@ PREFIX = "casereview-"
 _lock = threading.Lock()
 _dir: Path | None = None
 _base: Path | None = None
+_signals_installed = False
 
 
 def base_dir() -> Path:
@@ -84,8 +85,12 @@ def remove_private_dir() -> None:
 
 def remove_on_signals(signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGHUP)) -> bool:
     """Remove the folder on SIGTERM/SIGHUP, then die by the signal as before. Main thread only; False elsewhere."""
+    global _signals_installed
     if threading.current_thread() is not threading.main_thread():
         return False
+    if _signals_installed:  # once per process: a second launch must not wrap the handler in itself
+        return True
+    _signals_installed = True
     for sig in signals:
         previous = signal.getsignal(sig)
 
