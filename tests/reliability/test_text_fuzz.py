@@ -110,9 +110,10 @@ def test_detectors_on_any_draft(detector_settings, text):
             assert norm[inst.span.start:inst.span.end] == inst.span.text
 
 
-def test_detectors_on_a_two_megabyte_draft(detector_settings):
+def test_a_two_megabyte_draft_is_refused_quickly_at_the_sentence_cap(detector_settings):
+    """30,000 sentences under the character limit: refused while splitting, before anything is embedded."""
     from assistant.critique.engine import check_draft
 
     text = ("## Findings\n\nThe social worker did not visit because caseloads were high. " * 20 + "\n\n") * 1500
-    with bounded(120):
+    with bounded(120), pytest.raises(LoadError, match="more than 5,000 sentences"):
         check_draft(text[:1_990_000], detector_settings.critique.profile, detector_settings, FakeEmbedder(), None)
