@@ -6,11 +6,12 @@ shared content words (acronyms expanded), with a small penalty for lower
 retrieval rank. Candidates are single sentences and adjacent pairs, and a
 sentence that leans on the one before it ("Of these, 16% ...") is never
 quoted without it. The answer quotes the best few non-overlapping
-candidates; the best keeps its context (the next sentence, the sentences
-that lean on it, the list a lead-in introduces), and any candidate runs on
-through an enumeration ("The second ..."). It abstains, citing nothing,
-when the best sentence scores below the calibrated threshold or the
-question names something the corpus never mentions.
+candidates; the best keeps its context (the next sentence when it bears on
+the question, the sentences that lean on it, the list a lead-in introduces),
+and any candidate runs on through an enumeration ("The second ..."). A
+sentence opening its chunk that leans back is quoted after the previous
+chunk's last sentence. It abstains, citing nothing, when the abstention model
+(assistant/answer/abstention.py) judges the quotes do not answer the question.
 """
 
 from __future__ import annotations
