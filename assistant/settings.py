@@ -79,7 +79,7 @@ class AnswerSettings(_Section):
         0.30,
         ge=0.0,
         le=1.0,
-        description="Abstain when the best sentence's support score is below this (calibrated on evals/ask-*.yaml; see docs/architecture.md).",
+        description="The support score a second or third quote must reach to be added to an answer. Whether to answer at all is decided by the learned model in assistant/data/abstention_model.json (docs/architecture.md).",
     )
 
 
@@ -136,7 +136,7 @@ class Settings(BaseSettings):
 
 
 # Bump when chunk metadata or chunking logic changes in a way the settings do not show.
-INDEX_SCHEMA_VERSION = 2  # 2: sentence vectors stored with each chunk
+INDEX_SCHEMA_VERSION = 3  # 2: sentence vectors stored with each chunk; 3: sentences addressed to an assistant withheld at ingest
 
 
 def user_config_path() -> Path:
