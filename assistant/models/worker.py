@@ -12,7 +12,6 @@ starts a fresh worker. One generation runs at a time per worker.
 
 from __future__ import annotations
 
-import atexit
 import collections
 import json
 import queue
@@ -21,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from typing import IO, Any, Iterator
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -191,8 +191,9 @@ class WorkerChatModel(StreamingChatModel):
                 raise
             worker.context_size = int(ready["context_size"])
             worker.info = {k: v for k, v in ready.items() if k not in {"ready", "context_size"}}
-            if self._worker is None:
-                atexit.register(self.close)
+            # stopped when this model is garbage-collected or at exit, whichever is first (a strong
+            # reference from atexit would keep every model built, and its process, alive until exit)
+            weakref.finalize(self, worker.stop)
             self._worker = worker
             return worker
 

@@ -100,6 +100,16 @@ def test_a_caller_that_stops_reading_leaves_a_usable_worker(chat):
     assert chat.invoke("Say hello.").content.strip()
 
 
+def test_a_model_that_is_dropped_stops_its_worker():
+    import gc
+
+    chat = build_chat_model(smollm2())
+    pid = chat.inner.worker_info["pid"]
+    del chat
+    gc.collect()
+    assert gone(pid)
+
+
 def test_the_worker_ends_with_its_parent(tmp_path):
     """A host killed with SIGKILL (no atexit) leaves no model process behind."""
     code = (
