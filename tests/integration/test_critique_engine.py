@@ -212,10 +212,15 @@ def test_classifier_trains_fast_from_cache_and_finds_unfamiliar_phrasing(env):
     settings, emb = env
     check_draft(STRONG, "scr-executive-summary", settings, emb)  # warm: exemplar vectors cached
     classifier._MODELS.clear()
-    t = time.perf_counter()
+    embedded: list[str] = []
+
+    def counting_embed(texts: list[str]):
+        embedded.extend(texts)
+        return emb.embed(texts)
+
     prof = get_profile("scr-executive-summary")
-    models = classifier.models(emb.embed, str(getattr(emb, "name", type(emb).__name__)), prof.element_ids, {e.id: e.means for e in prof.elements})
-    assert time.perf_counter() - t < 2.0  # about 0.2 s on 2 cores; slack for a loaded CI machine
+    models = classifier.models(counting_embed, str(getattr(emb, "name", type(emb).__name__)), prof.element_ids, {e.id: e.means for e in prof.elements})
+    assert embedded == []  # retraining reads every exemplar vector from the cache: nothing is embedded again (speed is in benchmarks/)
     assert "good-practice" in models and "lessons-learned" in models
     vecs = emb.embed(["There was some very good practice by the midwife, who asked the mother about violence when she was alone.",
                       "The family moved house in the spring and registered with a new doctor."])
