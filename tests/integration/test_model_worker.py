@@ -148,8 +148,9 @@ def test_cli_answers_when_the_worker_crashes(index_settings, tmp_path, name):
     notes = [n for n in crashed["notes"] if "worker" in n]
     assert len(notes) == 1 and f"killed by {name}" in notes[0] and "\n" not in notes[0]
     again = cli(index_settings.data_dir, {})
-    assert not any("worker" in n for n in again["notes"])
-    assert again["mode"] == "generated:llamacpp:smollm2" or any("was not used: the sentence" in n or "cites no passage" in n for n in again["notes"])
+    assert not any("worker" in n or "in time" in n for n in again["notes"])
+    # the model answered: its answer was used, or it was checked and replaced by the extractive one
+    assert again["mode"] == "generated:llamacpp:smollm2" or any(n.startswith("The generated answer from llamacpp:smollm2 was not used:") for n in again["notes"])
 
 
 def test_mcp_server_keeps_serving_when_the_worker_crashes(index_settings, tmp_path):
@@ -173,5 +174,5 @@ def test_mcp_server_keeps_serving_when_the_worker_crashes(index_settings, tmp_pa
     assert first["mode"] == "extractive" and first["citations"]
     assert any("killed by SIGSEGV" in n for n in first["notes"])
     assert not fault.exists()
-    assert not any("worker" in n for n in second["notes"])
-    assert second["mode"].startswith("generated:") or any("was not used" in n for n in second["notes"])
+    assert not any("worker" in n or "in time" in n for n in second["notes"])
+    assert second["mode"].startswith("generated:") or any(n.startswith("The generated answer from llamacpp:smollm2 was not used:") for n in second["notes"])
