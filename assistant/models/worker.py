@@ -29,7 +29,7 @@ from langchain_core.outputs import ChatGenerationChunk
 from pydantic import PrivateAttr
 
 from assistant.models.errors import ContextOverflow, ModelError, ModelTimeout, ModelUnavailable
-from assistant.models.streaming import StreamingChatModel
+from assistant.models.streaming import StreamingChatModel, chat_payload
 
 START_TIMEOUT_S = 120.0  # loading a GGUF is seconds; a cold page cache on a slow disk can take longer
 CANCEL_GRACE_S = 5.0
@@ -45,9 +45,6 @@ _ERRORS: dict[str, type[ModelError]] = {
     cls.kind: cls for cls in (ModelError, ModelUnavailable, ModelTimeout, ContextOverflow, WorkerCrashed)
 }
 
-
-def _role(message: BaseMessage) -> str:
-    return {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}.get(message.type, "user")
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -236,7 +233,7 @@ class WorkerChatModel(StreamingChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        payload = [{"role": _role(m), "content": m.content if isinstance(m.content, str) else str(m.content)} for m in messages]
+        payload = chat_payload(messages)
         max_tokens = int(kwargs.get("max_tokens") or self.max_tokens)
         with self._lock:
             worker = self.worker()
