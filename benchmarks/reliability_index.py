@@ -20,7 +20,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "benchmarks" / "RESULTS-reliability.md"
 HEADING = "### Ingest while serving, and a full disk (issue 11, items 6 and 7)"
-NOTE = "The 20-session web load result"
 SMALL = ("wt2009-draft-chapter8-systemic-focus.txt", "wt2010-scr-executive-summary-format.txt", "manifest.yaml")
 QUESTION = "Within what time should a serious case review be completed?"
 
@@ -148,28 +147,15 @@ def section(serving: dict, full_disk: dict) -> list[str]:
     return lines
 
 
-def replace_section(text: str, lines: list[str]) -> str:
-    """``text`` with this module's section replaced (up to the next ### heading or the closing note), or inserted before the note."""
-    body = "\n".join(lines) + "\n"
-    if HEADING in text:
-        start = text.index(HEADING)
-        rest = text[start + len(HEADING):]
-        ends = [i for i in (rest.find("\n### "), rest.find("\n" + NOTE)) if i >= 0]
-        end = start + len(HEADING) + (min(ends) + 1 if ends else len(rest))
-        return text[:start] + body + ("\n" if ends else "") + text[end:]
-    if NOTE in text:
-        at = text.index(NOTE)
-        return text[:at] + body + "\n" + text[at:]
-    return text.rstrip("\n") + "\n\n" + body
-
-
 def main() -> int:
     from assistant.settings import apply_offline_environment
 
     apply_offline_environment()
     serving, full_disk = serving_run(3), full_disk_run()
     lines = section(serving, full_disk)
-    OUT.write_text(replace_section(OUT.read_text(encoding="utf-8") if OUT.exists() else "## Reliability\n", lines), encoding="utf-8")
+    from reliability import replace_section  # one section writer for every reliability run
+
+    OUT.write_text(replace_section(OUT.read_text(encoding="utf-8") if OUT.exists() else "## Reliability\n", HEADING, lines), encoding="utf-8")
     print("\n".join(lines))
     return 0 if serving["asks_failed"] == 0 else 1
 

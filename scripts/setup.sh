@@ -36,13 +36,12 @@ LOG=$PWD/.venv/setup.log
 : >"$LOG"
 . .venv/bin/activate
 stamp=.venv/.casereview-installed
-want=$(cat requirements.lock pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)-${CASEREVIEW_SKIP_LLM:-0}
+want=$(cat requirements.lock pyproject.toml scripts/setup.sh scripts/lock-without-llm.sh | sha256sum | cut -c1-16)-${CASEREVIEW_SKIP_LLM:-0}
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   lock=requirements.lock
   if [ "${CASEREVIEW_SKIP_LLM:-0}" = "1" ]; then
-    # the lock without llama-cpp-python's entry (its name line and hash lines)
     lock=.venv/requirements-nollm.lock
-    awk '/^llama-cpp-python==/{skip=1; next} skip && /^ /{next} {skip=0; print}' requirements.lock >"$lock"
+    bash scripts/lock-without-llm.sh >"$lock"
   fi
   if [ "$(uname -m)" = x86_64 ]; then
     # one fixed instruction set (x86-64-v3), not -march=native: every machine compiles and runs the

@@ -41,18 +41,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     wheel = next(dist.glob("casereview-*.whl"))
     venv = tmp / "venv"
     run([sys.executable, "-m", "venv", str(venv)], tmp, env)
-    # the lock without llama-cpp-python (it compiles for minutes; the model worker has its own tests)
+    # the lock without llama-cpp-python, as CASEREVIEW_SKIP_LLM=1 installs it (the model worker has its own tests)
     lock = tmp / "requirements-nollm.lock"
-    lines, skip = [], False
-    for line in (REPO / "requirements.lock").read_text().splitlines():
-        if line.startswith("llama-cpp-python=="):
-            skip = True
-            continue
-        if skip and line.startswith(" "):
-            continue
-        skip = False
-        lines.append(line)
-    lock.write_text("\n".join(lines) + "\n")
+    lock.write_text(run(["bash", str(REPO / "scripts" / "lock-without-llm.sh")], tmp, env).stdout)
     pip = str(venv / "bin" / "pip")
     run([pip, "install", "-q", "--no-deps", "--require-hashes", "-r", str(lock)], tmp, env, timeout=1800)
     run([pip, "install", "-q", "--no-deps", str(wheel)], tmp, env)

@@ -61,13 +61,18 @@ def test_truncated_pdf(good_pdf, cut):
         _outcome(data, "truncated.pdf")
 
 
+def _flipped(data: bytes, flips: list[tuple[int, int]]) -> bytes:
+    """``data`` with each (position, value) written over it, positions wrapped to its length."""
+    out = bytearray(data)
+    for pos, value in flips:
+        out[pos % len(out)] = value
+    return bytes(out)
+
+
 @given(flips=st.lists(st.tuples(st.integers(0, 10**9), st.integers(0, 255)), min_size=1, max_size=40))
 def test_corrupted_pdf(good_pdf, flips):
-    data = bytearray(good_pdf)
-    for pos, value in flips:
-        data[pos % len(data)] = value
     with bounded(10):
-        _outcome(bytes(data), "corrupt.pdf")
+        _outcome(_flipped(good_pdf, flips), "corrupt.pdf")
 
 
 @pytest.fixture(scope="module")
@@ -78,11 +83,8 @@ def good_docx() -> bytes:
 @given(flips=st.lists(st.tuples(st.integers(0, 10**9), st.integers(0, 255)), min_size=1, max_size=40))
 def test_corrupted_docx(good_docx, flips):
     """Damaged zip structure or deflate data reaches the archive guard first: a result or a LoadError, never a crash."""
-    data = bytearray(good_docx)
-    for pos, value in flips:
-        data[pos % len(data)] = value
     with bounded(10):
-        _outcome(bytes(data), "corrupt.docx")
+        _outcome(_flipped(good_docx, flips), "corrupt.docx")
 
 
 def test_encrypted_pdf_is_a_clear_error():
